@@ -1,0 +1,257 @@
+"""The plugin host: entry-point discovery, guarded loading, validation and name lookup.
+
+Every plugin, built-in or third party, is a module named by an entry point in the group
+``varena``. Each is loaded and called on its own: a plugin that fails to import, names an
+unknown hook, raises inside a hook, registers something of the wrong type or a name already
+taken is reported once (naming its distribution and the reason) and the rest keep working.
+
+Environment:
+- ``VARENA_STRICT_PLUGINS=1``: any such problem raises :class:`PluginError` instead.
+- ``VARENA_BLOCK_PLUGINS=a,b``: skip these plugins (entry-point or distribution names).
+- ``VARENA_LOAD_PLUGINS=a,b``: load only these third-party plugins (built-ins still load;
+  an empty value loads none).
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from engine import hooks
+from engine.errors import PluginError, SpecError
+from engine.params import bind, parse_spec, suggest
+
+log = logging.getLogger("varena.plugins")
+
+GROUP = "varena"
+BUILTIN_DIST = "varena"
+_HOOK_NAMES = frozenset(n for n in dir(hooks) if n.startswith("varena_"))
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """A registered game or solver class and the plugin that provided it."""
+
+    cls: type
+    dist: str
+    plugin: str
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A plugin problem that was reported and skipped."""
+
+    dist: str
+    plugin: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"plugin {self.plugin!r} (distribution {self.dist!r}): {self.reason}"
+
+
+@dataclass
+class _Loaded:
+    ep_name: str
+    dist: str
+    module: ModuleType
+
+
+@dataclass
+class Host:
+    """Loads the plugins once; ``games``/``solvers`` map names to :class:`Registered`."""
+
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    eps: Iterable[EntryPoint] | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.strict = self.env.get("VARENA_STRICT_PLUGINS", "") not in ("", "0", "false")
+        self.pm = pluggy.PluginManager(GROUP)
+        self.pm.add_hookspecs(hooks)
+        self.loaded: list[_Loaded] = []
+        self._games: dict[str, Registered] | None = None
+        self._solvers: dict[str, Registered] | None = None
+        eps = list(entry_points(group=GROUP) if self.eps is None else self.eps)
+        # Built-ins first, so that a third party reusing a built-in name is the one blamed.
+        eps.sort(key=lambda ep: (_dist_name(ep) != BUILTIN_DIST, _dist_name(ep), ep.name))
+        for ep in eps:
+            self._load(ep)
+
+    # -- loading ----------------------------------------------------------------------------
+    def _report(self, dist: str, plugin: str, reason: str) -> None:
+        reason = "; ".join(line.strip() for line in reason.splitlines() if line.strip())
+        problem = Problem(dist, plugin, reason)
+        if self.strict:
+            raise PluginError(f"{problem} (VARENA_STRICT_PLUGINS is set)")
+        self.problems.append(problem)
+        log.warning("%s; skipped", problem)
+
+    def _wanted(self, ep: EntryPoint, dist: str) -> bool:
+        names = {ep.name, dist}
+        blocked = _split(self.env.get("VARENA_BLOCK_PLUGINS", ""))
+        if names & blocked:
+            log.info("plugin %r blocked by VARENA_BLOCK_PLUGINS", ep.name)
+            return False
+        if dist != BUILTIN_DIST and "VARENA_LOAD_PLUGINS" in self.env:
+            if not names & _split(self.env["VARENA_LOAD_PLUGINS"]):
+                log.info("plugin %r not in VARENA_LOAD_PLUGINS", ep.name)
+                return False
+        return True
+
+    def _load(self, ep: EntryPoint) -> None:
+        dist = _dist_name(ep)
+        if not self._wanted(ep, dist) or any(x.ep_name == ep.name and x.dist == dist for x in self.loaded):
+            return
+        try:
+            module = ep.load()
+        except Exception as exc:  # any import-time failure is the plugin's, not ours
+            self._report(dist, ep.name, f"failed to import {ep.value!r}: {type(exc).__name__}: {exc}")
+            return
+        unknown = [
+            n for n in dir(module)
+            if n.startswith("varena_") and callable(getattr(module, n)) and n not in _HOOK_NAMES
+        ]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], sorted(_HOOK_NAMES), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            self._report(dist, ep.name, f"unknown hook {unknown[0]!r}{hint}; known hooks: "
+                         + ", ".join(sorted(_HOOK_NAMES)))
+            return
+        try:
+            self.pm.register(module, name=f"{dist}:{ep.name}")
+        except Exception as exc:  # pluggy's validation of hook signatures, duplicate modules
+            self._report(dist, ep.name, f"invalid hook implementation: {exc}")
+            return
+        self.loaded.append(_Loaded(ep.name, dist, module))
+
+    def _call(self, hook: str, plugin: _Loaded, **kwargs: Any) -> None:
+        impl = getattr(plugin.module, hook, None)
+        if impl is None:
+            return
+        try:
+            impl(**kwargs)
+        except PluginError:
+            raise
+        except Exception as exc:
+            self._report(plugin.dist, plugin.ep_name, f"{hook} raised {type(exc).__name__}: {exc}")
+
+    # -- registries ---------------------------------------------------------------------------
+    def _collect(self, hook: str, base: type) -> dict[str, Registered]:
+        found: dict[str, Registered] = {}
+        for plugin in self.loaded:
+            def register(cls: Any, _p: _Loaded = plugin) -> None:
+                reason = _check_class(cls, base)
+                if reason:
+                    self._report(_p.dist, _p.ep_name, f"{hook}: {reason}")
+                elif cls.name in found:
+                    other = found[cls.name]
+                    self._report(_p.dist, _p.ep_name, f"{hook}: name {cls.name!r} is already "
+                                 f"registered by distribution {other.dist!r}")
+                else:
+                    found[cls.name] = Registered(cls, _p.dist, _p.ep_name)
+            self._call(hook, plugin, register=register)
+        return found
+
+    @property
+    def games(self) -> dict[str, Registered]:
+        if self._games is None:
+            from engine.api import Game
+            self._games = self._collect("varena_register_games", Game)
+        return self._games
+
+    @property
+    def solvers(self) -> dict[str, Registered]:
+        if self._solvers is None:
+            from engine.api import Solver
+            self._solvers = self._collect("varena_register_solvers", Solver)
+        return self._solvers
+
+    def add_commands(self, cli: Any) -> None:
+        """Let every plugin add its click commands to ``cli``."""
+        for plugin in self.loaded:
+            self._call("varena_register_commands", plugin, cli=cli)
+
+    def notify(self, hook: str, **kwargs: Any) -> None:
+        """Call an observer hook on every plugin; a failing observer is reported, not fatal."""
+        if hook not in _HOOK_NAMES:
+            raise ValueError(f"unknown hook {hook!r}")
+        for plugin in self.loaded:
+            self._call(hook, plugin, **kwargs)
+
+    # -- lookup -------------------------------------------------------------------------------
+    def game_class(self, name: str) -> type:
+        if name not in self.games:
+            raise suggest(name, list(self.games), "game")
+        return self.games[name].cls
+
+    def solver_class(self, name: str) -> type:
+        if name not in self.solvers:
+            raise suggest(name, list(self.solvers), "solver")
+        return self.solvers[name].cls
+
+    def make_game(self, spec: str) -> Any:
+        """A configured game from a spec such as ``gomoku:size=9,rule=renju``."""
+        parsed = parse_spec(spec)
+        cls = self.game_class(parsed.name)
+        config = bind(cls.params, dict(parsed.args), f"game {parsed.name!r}")
+        return cls(**config)
+
+    def make_agent(self, spec: str, game: Any, seed: int | None = None) -> Any:
+        """A solver for ``game`` from a spec such as ``mcts:sims=400``."""
+        parsed = parse_spec(spec)
+        cls = self.solver_class(parsed.name)
+        if not cls.supports(game):
+            able = [n for n, r in self.solvers.items() if r.cls.supports(game)]
+            raise SpecError(f"solver {parsed.name!r} does not support game {game.spec!r}; "
+                            f"solvers that do: {', '.join(sorted(able)) or 'none'}")
+        config = bind(cls.params, dict(parsed.args), f"solver {parsed.name!r}")
+        return cls(game, seed=seed, **config)
+
+
+def _dist_name(ep: EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return dist.name if dist is not None else "(unknown)"
+
+
+def _split(value: str) -> set[str]:
+    return {x.strip() for x in value.split(",") if x.strip()}
+
+
+def _check_class(cls: Any, base: type) -> str:
+    what = base.__name__
+    if not (inspect.isclass(cls) and issubclass(cls, base)):
+        return f"registered {cls!r}, which is not a subclass of engine.api.{what}"
+    if inspect.isabstract(cls):
+        missing = ", ".join(sorted(cls.__abstractmethods__))
+        return f"{what} {cls.__name__} is abstract (missing: {missing})"
+    name = getattr(cls, "name", "")
+    if not isinstance(name, str) or not name or not all(c.isalnum() or c in "_-." for c in name):
+        return f"{what} {cls.__name__} has no valid name (got {name!r})"
+    return ""
+
+
+_HOST: Host | None = None
+
+
+def get_host() -> Host:
+    """The process-wide host, created on first use."""
+    global _HOST
+    if _HOST is None:
+        _HOST = Host()
+    return _HOST
+
+
+def reset_host() -> None:
+    """Forget the process-wide host (tests, or after installing a plugin)."""
+    global _HOST
+    _HOST = None
+

@@ -1,0 +1,98 @@
+"""Playing one game between agents, producing a record that observers and writers share."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.api import Agent, Game
+from engine.errors import IllegalMoveError
+
+
+@dataclass(frozen=True, slots=True)
+class GameRecord:
+    """A finished (or stopped) game: what observers of ``varena_game_finished`` receive.
+
+    ``returns`` holds the final value per player (+1 win, -1 loss, 0 draw for board games;
+    the objective for one-player problems). ``reason`` is 'end' for a normal end, 'max_moves'
+    when the move limit stopped the game, or 'forfeit: ...' when an agent failed.
+    """
+
+    game: str
+    players: tuple[str, ...]
+    moves: tuple[int, ...]
+    move_names: tuple[str, ...]
+    returns: tuple[float, ...]
+    result: str
+    reason: str
+    seed: int | None
+    seconds: float
+    extra: dict = field(default_factory=dict)
+
+
+def play_game(
+    game: Game,
+    agents: list[Agent],
+    *,
+    names: list[str] | None = None,
+    seed: int | None = None,
+    max_moves: int | None = None,
+    on_move=None,
+) -> tuple[GameRecord, np.ndarray]:
+    """Play one game; ``agents[i]`` plays player ``i``. Returns the record and final state.
+
+    An agent that raises or answers an illegal move forfeits: the game stops and the record
+    says why (the other player gets +1). ``on_move(state, action)`` is called after each move.
+    """
+    if len(agents) != game.num_players:
+        raise ValueError(f"{game.spec} needs {game.num_players} agent(s), got {len(agents)}")
+    names = names or [f"player{i + 1}" for i in range(len(agents))]
+    for agent in agents:
+        reset = getattr(agent, "reset", None)
+        if reset is not None:
+            reset()
+    limit = game.max_moves if max_moves is None else max_moves
+    state = game.initial_state(np.random.default_rng(seed))
+    moves: list[int] = []
+    reason = "end"
+    forfeit: int | None = None
+    start = time.perf_counter()
+    while not game.outcome(state)[0]:
+        if len(moves) >= limit:
+            reason = "max_moves"
+            break
+        player = game.to_play(state)
+        try:
+            action = int(agents[player].select_actions(state[None])[0])
+            state = game.play(state, action)
+        except IllegalMoveError as exc:
+            reason, forfeit = f"forfeit: {names[player]} played an illegal move ({exc})", player
+            break
+        moves.append(action)
+        if on_move is not None:
+            on_move(state, action)
+    seconds = time.perf_counter() - start
+    if forfeit is not None:
+        returns = np.full(game.num_players, 1.0)
+        returns[forfeit] = -1.0
+        result = f"{names[forfeit]} forfeits"
+    elif reason == "max_moves":
+        returns = np.zeros(game.num_players)
+        result = f"stopped after {limit} moves"
+    else:
+        returns = game.returns(state)
+        result = game.result_text(state)
+    record = GameRecord(
+        game=game.spec,
+        players=tuple(names),
+        moves=tuple(moves),
+        move_names=tuple(game.action_name(a) for a in moves),
+        returns=tuple(float(r) for r in returns),
+        result=result,
+        reason=reason,
+        seed=seed,
+        seconds=seconds,
+    )
+    return record, state

@@ -1,0 +1,74 @@
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+import engine.host
+from engine.cli import cli
+from tests.engine.nim_source import GOOD
+
+
+@pytest.fixture
+def nim_host(plugin_dir, host_factory, monkeypatch):
+    plugin_dir("varena-nim", GOOD)
+    host = host_factory()
+    monkeypatch.setattr(engine.host, "_HOST", host)
+    return host
+
+
+def test_play_a_full_game_between_two_agents(nim_host):
+    result = CliRunner().invoke(cli, ["play", "nim:stones=5", "--p1", "takeone", "--p2", "takeone"])
+    assert result.exit_code == 0, result.output
+    assert "take1" in result.output
+    assert "nim:stones=5: player 1 wins (5 moves; end)" in result.output
+
+
+def test_play_is_reproducible_under_a_seed(nim_host):
+    runs = [CliRunner().invoke(cli, ["play", "nim:stones=20", "--seed", "3", "--quiet"]).output
+            for _ in range(2)]
+    assert runs[0] == runs[1] and "wins" in runs[0]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["play", "nimm"], "error: unknown game 'nimm'; did you mean 'nim'"),
+        (["play", "nim:stones=99"], "error: game 'nim': parameter stones='99' is not accepted (too large); accepted: integer 1..50"),
+        (["play", "nim", "--p1", "randm"], "did you mean 'random'"),
+        (["play", "nim:stones"], "is not key=value"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(nim_host, args, message):
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [message] or message in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_plugins_json_lists_games_solvers_and_support(nim_host):
+    result = CliRunner().invoke(cli, ["plugins", "--json"])
+    assert result.exit_code == 0, result.output
+    listing = json.loads(result.output)
+    nim = next(g for g in listing["games"] if g["name"] == "nim")
+    assert nim["distribution"] == "varena-nim"
+    assert nim["params"][0] == {"name": "stones", "type": "int", "default": 7,
+                                "accepted": "integer 1..50", "help": "stones at the start"}
+    takeone = next(s for s in listing["solvers"] if s["name"] == "takeone")
+    assert takeone["games"] == ["nim"]
+    assert "nim" in next(s for s in listing["solvers"] if s["name"] == "random")["games"]
+
+
+def test_plugins_table_renders(nim_host):
+    result = CliRunner().invoke(cli, ["plugins"])
+    assert result.exit_code == 0 and "takeone" in result.output and "varena-nim" in result.output
+
+
+def test_help_is_fast_and_imports_neither_torch_nor_numba():
+    code = ("import sys; from engine.cli import main\n"
+            "try: main(['--help'])\nexcept SystemExit: pass\n"
+            "heavy = [m for m in ('torch', 'numba') if m in sys.modules]\n"
+            "print('HEAVY', heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "play" in out.stdout and "HEAVY []" in out.stdout, out.stdout + out.stderr

@@ -1,0 +1,1 @@
+"""Tournaments, ratings, game records and engine protocols."""

@@ -1,0 +1,10 @@
+"""Entry point of the built-in commands that are not part of the core CLI."""
+
+from engine import hookimpl
+
+
+@hookimpl
+def varena_register_commands(cli):
+    # Each command module imports its heavy dependencies inside the command body, so that
+    # `varena --help` stays fast.
+    pass
