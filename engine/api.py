@@ -277,3 +277,8 @@ class Solver(ABC):
 
     def reset(self) -> None:
         """Forget anything kept between moves (a new game starts)."""
+
+    def observe_move(self, action: int) -> None:
+        """Learn of a move just played in the current game, by anyone (referees call this
+        after every move, openings included); agents that keep state between moves (tree
+        reuse, external engines) follow the game through it."""

@@ -23,3 +23,14 @@ class CheckpointError(VarenaError):
 
 class FormatError(VarenaError, ValueError):
     """A file in an external format (SGF, TSPLIB, ...) is malformed."""
+
+
+class AgentError(VarenaError):
+    """An agent could not answer: an external engine crashed, hung past its limit or resigned.
+
+    Referees record it as a forfeit of that game, never as a crash of the tournament.
+    """
+
+    def __init__(self, message: str, *, resigned: bool = False) -> None:
+        super().__init__(message)
+        self.resigned = resigned

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.api import Agent, Game
-from engine.errors import IllegalMoveError
+from engine.errors import AgentError, IllegalMoveError
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +39,16 @@ def play_game(
     names: list[str] | None = None,
     seed: int | None = None,
     max_moves: int | None = None,
+    opening: list[int] | tuple[int, ...] = (),
     on_move=None,
 ) -> tuple[GameRecord, np.ndarray]:
     """Play one game; ``agents[i]`` plays player ``i``. Returns the record and final state.
 
-    An agent that raises or answers an illegal move forfeits: the game stops and the record
-    says why (the other player gets +1). ``on_move(state, action)`` is called after each move.
+    ``opening`` actions are played first by the referee (they count as moves of the game).
+    An agent that answers an illegal move or fails (:class:`AgentError`: crash, hang,
+    resignation) loses: the game stops and the record says why (the other gets +1).
+    ``on_move(state, action)`` is called after each move; every agent's ``observe_move``
+    (when it has one) learns of every move.
     """
     if len(agents) != game.num_players:
         raise ValueError(f"{game.spec} needs {game.num_players} agent(s), got {len(agents)}")
@@ -59,6 +63,15 @@ def play_game(
     reason = "end"
     forfeit: int | None = None
     start = time.perf_counter()
+    observers = [getattr(a, "observe_move", None) for a in agents]
+    for action in opening:
+        state = game.play(state, int(action))
+        moves.append(int(action))
+        for observe in observers:
+            if observe is not None:
+                observe(int(action))
+        if on_move is not None:
+            on_move(state, int(action))
     while not game.outcome(state)[0]:
         if len(moves) >= limit:
             reason = "max_moves"
@@ -70,14 +83,21 @@ def play_game(
         except IllegalMoveError as exc:
             reason, forfeit = f"forfeit: {names[player]} played an illegal move ({exc})", player
             break
+        except AgentError as exc:
+            what = "resigned" if exc.resigned else f"failed ({exc})"
+            reason, forfeit = f"forfeit: {names[player]} {what}", player
+            break
         moves.append(action)
+        for observe in observers:
+            if observe is not None:
+                observe(action)
         if on_move is not None:
             on_move(state, action)
     seconds = time.perf_counter() - start
     if forfeit is not None:
         returns = np.full(game.num_players, 1.0)
         returns[forfeit] = -1.0
-        result = f"{names[forfeit]} forfeits"
+        result = f"{names[1 - forfeit]} wins by forfeit" if game.num_players == 2 else "forfeit"
     elif reason == "max_moves":
         returns = np.zeros(game.num_players)
         result = f"stopped after {limit} moves"

@@ -1,0 +1,307 @@
+"""The tournament runner: a deterministic schedule, games in worker processes, each result
+committed to the store the moment it arrives, resumable after any interruption."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing as mp
+import re
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+from engine import __version__
+from engine.atomic import write_atomic
+from engine.errors import SpecError, VarenaError
+from engine.host import get_host
+from engine.params import bind, parse_spec
+from tournaments.config import Config
+from tournaments.store import GameRow, Store
+
+log = logging.getLogger("varena.tournament")
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One game of the schedule; ``key`` names its place, so it is played at most once."""
+
+    key: str
+    game: str
+    first: str
+    second: str | None
+    first_spec: str
+    second_spec: str | None
+    opening: tuple[int, ...]
+    seed: int
+    max_moves: int | None
+
+
+def _seed(base: int, key: str) -> int:
+    digest = hashlib.blake2b(f"{base}|{key}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "little") & 0x7FFFFFFF
+
+
+def agent_supports(spec: str, game) -> bool:
+    """Whether the solver named by ``spec`` can play ``game`` (its parameters are checked)."""
+    host = get_host()
+    parsed = parse_spec(spec)
+    cls = host.solver_class(parsed.name)
+    bind(cls.params, dict(parsed.args), f"solver {parsed.name!r}")
+    available = getattr(cls, "available", None)  # external engines: is the program there?
+    if available is not None:
+        reason = available(dict(parsed.args))
+        if reason:
+            raise SpecError(f"solver {parsed.name!r}: {reason}")
+    return bool(cls.supports(game))
+
+
+def make_opening(game, moves: int, rng: np.random.Generator) -> tuple[int, ...]:
+    """``moves`` random legal moves (never 'pass'), stopping short of a finished game."""
+    state = game.initial_state(np.random.default_rng(0))
+    out: list[int] = []
+    for _ in range(moves):
+        mask = game.legal_mask(state)
+        legal = [a for a in np.flatnonzero(mask) if game.action_name(int(a)).lower() != "pass"]
+        if not legal:
+            break
+        a = int(legal[rng.integers(len(legal))])
+        nxt = game.next_state(state, a)
+        if game.outcome(nxt)[0]:
+            break
+        state, out = nxt, out + [a]
+    return tuple(out)
+
+
+def _read_openings(path: str, game) -> list[tuple[int, ...]]:
+    """An opening file: one opening per line, move names separated by spaces; '#' comments."""
+    openings = []
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError as exc:
+        raise SpecError(f"openings file {path}: {exc.strerror}") from None
+    for number, line in enumerate(lines, 1):
+        line = line.split("#")[0].strip()
+        if not line:
+            continue
+        state, moves = game.initial_state(np.random.default_rng(0)), []
+        for name in line.split():
+            try:
+                a = game.parse_action(name)
+                state = game.play(state, a)
+            except VarenaError as exc:
+                raise SpecError(f"openings file {path}, line {number}: {exc}") from None
+            moves.append(a)
+        openings.append(tuple(moves))
+    if not openings:
+        raise SpecError(f"openings file {path}: no opening in it")
+    return openings
+
+
+def schedule(config: Config) -> list[Task]:
+    """Every game the tournament will play, in a fixed order (the same on every resume)."""
+    host = get_host()
+    tasks: list[Task] = []
+    for gspec in config.games:
+        game = host.make_game(gspec)
+        players = []
+        for name, spec in config.agents.items():
+            try:
+                ok = agent_supports(spec, game)
+            except SpecError as exc:
+                if name in config.optional:
+                    log.warning("optional agent %r skipped: %s", name, exc)
+                    continue
+                raise SpecError(f"agent {name!r}: {exc}") from None
+            if ok:
+                players.append(name)
+            else:
+                log.info("agent %r does not play %s; left out of that game", name, game.spec)
+        if config.format == "leaderboard":
+            if game.num_players != 1:
+                raise SpecError(f"leaderboard needs one-player games; {game.spec} has two players")
+            for name in players:
+                for i in range(config.instances):
+                    key = f"{game.spec}|{name}|{i}"
+                    tasks.append(Task(key, game.spec, name, None, config.agents[name], None, (),
+                                      config.seed + i, config.max_moves))
+            continue
+        if game.num_players != 2:
+            raise SpecError(f"{config.format} needs two-player games; {game.spec} is a one-player "
+                            "problem (use --format leaderboard)")
+        if config.format == "gauntlet":
+            hero = next(iter(config.agents))
+            if hero not in players:
+                raise SpecError(f"gauntlet: the first agent {hero!r} cannot play {game.spec}")
+            pairs = [(hero, x) for x in players if x != hero]
+        else:
+            pairs = list(combinations(players, 2))
+        if not pairs:
+            raise SpecError(f"no pair of the agents can play {game.spec}")
+        rounds = (config.games_per_pairing + 1) // 2
+        rng = np.random.default_rng(_seed(config.seed, game.spec))
+        if config.openings_file:
+            pool = _read_openings(config.openings_file, game)
+            openings = [pool[r % len(pool)] for r in range(rounds)]
+        else:
+            openings = [make_opening(game, config.opening_moves, rng) for _ in range(rounds)]
+        for a, b in pairs:
+            for k in range(config.games_per_pairing):
+                first, second = (a, b) if k % 2 == 0 else (b, a)
+                key = f"{game.spec}|{a}|{b}|{k}"
+                tasks.append(Task(key, game.spec, first, second, config.agents[first],
+                                  config.agents[second], openings[k // 2],
+                                  _seed(config.seed, key), config.max_moves))
+    return tasks
+
+
+def play_task(task: Task) -> dict:
+    """Play one scheduled game (in a worker process) and return its row as a dict."""
+    from engine.play import play_game
+
+    host = get_host()
+    game = host.make_game(task.game)
+    specs = [task.first_spec] + ([task.second_spec] if task.second_spec else [])
+    names = [task.first] + ([task.second] if task.second else [])
+    agents = [host.make_agent(s, game, task.seed + i) for i, s in enumerate(specs)]
+    try:
+        record, state = play_game(game, agents, names=names, seed=task.seed,
+                                  max_moves=task.max_moves, opening=list(task.opening))
+    finally:
+        for agent in agents:
+            close = getattr(agent, "close", None)
+            if close is not None:
+                close()
+    extra: dict = {}
+    metrics = getattr(game, "metrics", None)
+    if game.num_players == 1:
+        score = record.returns[0]
+        if metrics is not None and record.reason == "end":
+            extra = {k: float(v) for k, v in metrics(state).items()}
+    else:
+        score = 0.5 + 0.5 * record.returns[0]  # returns in [-1, 1] -> score in [0, 1]
+    sgf = None
+    from tournaments.records import sgf_text, supports_sgf
+
+    if supports_sgf(game):
+        sgf = sgf_text(game, list(record.moves), task.first, task.second or "", record.result,
+                       score, reason=record.reason)
+    row = GameRow(task.key, task.game, task.first, task.second, task.first_spec, task.second_spec,
+                  list(task.opening), list(record.moves), list(record.move_names), record.result,
+                  record.reason, float(score), extra, record.seconds, task.seed, __version__)
+    return {"row": asdict(row), "sgf": sgf}
+
+
+def _worker_init() -> None:
+    # Ctrl-C belongs to the parent, which decides to finish or discard games in flight.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _file_name(index: int, key: str) -> str:
+    return f"{index:05d}-" + re.sub(r"[^A-Za-z0-9_.=+-]+", "_", key)[:120] + ".sgf"
+
+
+def run(config: Config, out: Path, *, resume: bool = False,
+        on_result: Callable[[GameRow, int, int], None] | None = None) -> Store:
+    """Play every scheduled game not yet in ``out/results.sqlite``; return the open store.
+
+    A first Ctrl-C stops scheduling and waits for the games in flight (they are committed);
+    a second one abandons them (they are played again on resume).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "results.sqlite"
+    fresh = not db.exists()
+    store = Store(db)
+    wanted = config.schedule_json()
+    stored = store.get_meta("config")
+    if stored is not None and not resume:
+        store.close()
+        raise SpecError(f"{out} already holds a tournament; use --resume to continue it, or "
+                        "another --out")
+    if stored is not None and stored != wanted:
+        store.close()
+        diff = sorted(k for k in wanted if stored.get(k) != wanted[k])
+        raise SpecError(f"{out}: --resume with a different tournament (differs in: "
+                        f"{', '.join(diff)}); use another --out")
+    if fresh or stored is None:
+        store.set_meta("config", wanted)
+    tasks = schedule(config)
+    index = {t.key: i for i, t in enumerate(tasks)}
+    done = store.done_keys()
+    todo = [t for t in tasks if t.key not in done]
+    total = len(tasks)
+    count = [len(tasks) - len(todo)]
+
+    def commit(result: dict) -> None:
+        row = GameRow(**result["row"])
+        if result["sgf"] is not None:
+            name = _file_name(index[row.key], row.key)
+            write_atomic(out / "games" / name, result["sgf"])
+            row = GameRow(**{**result["row"], "record": f"games/{name}"})
+        if store.add(row):
+            count[0] += 1
+        if on_result is not None:
+            on_result(row, count[0], total)
+
+    if config.concurrency == 1 or len(todo) <= 1:
+        try:
+            for task in todo:
+                commit(play_task(task))
+        except KeyboardInterrupt:
+            log.warning("interrupted: %d of %d games stored; --resume continues", count[0], total)
+            raise
+        return store
+    _run_pool(todo, config.concurrency, commit)
+    return store
+
+
+def _run_pool(todo: list[Task], workers: int, commit: Callable[[dict], None]) -> None:
+    pending: Iterator[Task] = iter(todo)
+    ctx = mp.get_context("spawn")  # fork after torch/numba threads start is unsafe
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+    running: dict[Future, Task] = {}
+    stopping = False
+
+    def submit() -> None:
+        while not stopping and len(running) < 2 * workers:
+            task = next(pending, None)
+            if task is None:
+                return
+            running[pool.submit(play_task, task)] = task
+
+    try:
+        submit()
+        while running:
+            try:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            except KeyboardInterrupt:
+                if stopping:
+                    raise
+                stopping = True
+                for f in list(running):
+                    if f.cancel():
+                        running.pop(f)
+                log.warning("stopping: finishing %d game(s) in flight (Ctrl-C again to abandon them)",
+                            len(running))
+                continue
+            for f in finished:
+                task = running.pop(f)
+                try:
+                    commit(f.result())
+                except Exception as exc:  # one broken game must not end the tournament
+                    log.error("game %s failed: %s: %s (it is played again on --resume)",
+                              task.key, type(exc).__name__, exc)
+            submit()
+    except KeyboardInterrupt:
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    if stopping:
+        raise KeyboardInterrupt

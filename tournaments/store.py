@@ -1,0 +1,120 @@
+"""The results store: one SQLite file per tournament directory, one row per finished game.
+
+Each game is committed the moment it finishes (WAL journal, synchronous=FULL), keyed by its
+place in the deterministic schedule, so a killed tournament resumes with exactly the
+missing games: nothing lost, nothing counted twice.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.errors import CheckpointError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS games (
+    key         TEXT PRIMARY KEY,   -- place in the schedule; unique, so never counted twice
+    game        TEXT NOT NULL,      -- canonical game spec
+    first       TEXT NOT NULL,      -- agent names; 'first' moves first (Black)
+    second      TEXT,               -- NULL for one-player problems
+    first_spec  TEXT NOT NULL,
+    second_spec TEXT,
+    opening     TEXT NOT NULL,      -- JSON list of opening actions (played by the referee)
+    moves       TEXT NOT NULL,      -- JSON list of all actions, opening included
+    move_names  TEXT NOT NULL,      -- JSON list
+    result      TEXT NOT NULL,      -- human result ('Black wins', 'B+3.5', 'draw', ...)
+    reason      TEXT NOT NULL,      -- 'end', 'max_moves', 'forfeit: ...'
+    score       REAL NOT NULL,      -- first player's score: 1, 0.5, 0 (objective for problems)
+    extra       TEXT NOT NULL,      -- JSON: per-problem metrics (gap, solved, ...)
+    seconds     REAL NOT NULL,
+    seed        INTEGER NOT NULL,
+    version     TEXT NOT NULL,
+    record      TEXT,               -- path of the game record (SGF) relative to the directory
+    finished_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+"""
+
+COLUMNS = ("key", "game", "first", "second", "first_spec", "second_spec", "opening", "moves",
+           "move_names", "result", "reason", "score", "extra", "seconds", "seed", "version", "record")
+
+
+@dataclass(frozen=True, slots=True)
+class GameRow:
+    key: str
+    game: str
+    first: str
+    second: str | None
+    first_spec: str
+    second_spec: str | None
+    opening: list[int]
+    moves: list[int]
+    move_names: list[str]
+    result: str
+    reason: str
+    score: float
+    extra: dict
+    seconds: float
+    seed: int
+    version: str
+    record: str | None = None
+
+
+class Store:
+    """Open (or create) ``DIR/results.sqlite``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise CheckpointError(f"{self.path}: not a varena results database ({exc})") from None
+        version = self.get_meta("schema_version")
+        if version is None:
+            self.set_meta("schema_version", SCHEMA_VERSION)
+        elif int(version) != SCHEMA_VERSION:
+            raise CheckpointError(f"{self.path}: results schema {version}, this varena reads "
+                                  f"{SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def get_meta(self, key: str) -> Any:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
+    def done_keys(self) -> set[str]:
+        return {k for (k,) in self.db.execute("SELECT key FROM games")}
+
+    def add(self, row: GameRow) -> bool:
+        """Commit one finished game; False if its key was already stored (not counted twice)."""
+        values = [getattr(row, c) for c in COLUMNS]
+        for i, c in enumerate(COLUMNS):
+            if c in ("opening", "moves", "move_names", "extra"):
+                values[i] = json.dumps(values[i])
+        cur = self.db.execute(
+            f"INSERT OR IGNORE INTO games ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+            values,
+        )
+        return cur.rowcount == 1
+
+    def rows(self) -> list[GameRow]:
+        out = []
+        for values in self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM games ORDER BY rowid"):
+            d = dict(zip(COLUMNS, values, strict=True))
+            for c in ("opening", "moves", "move_names", "extra"):
+                d[c] = json.loads(d[c])
+            out.append(GameRow(**d))
+        return out
