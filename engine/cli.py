@@ -141,15 +141,27 @@ def play(game: str, p1: str, p2: str, seed: int | None, max_moves: int | None, q
     click.echo(f"{g.spec}: {record.result} ({len(record.moves)} moves; {record.reason})")
 
 
+_PLUGIN_COMMANDS_ADDED = False
+
+
+def full_cli() -> click.Group:
+    """The ``varena`` group with every plugin's commands added (once per process)."""
+    global _PLUGIN_COMMANDS_ADDED
+    if not _PLUGIN_COMMANDS_ADDED:
+        _host().add_commands(cli)
+        _PLUGIN_COMMANDS_ADDED = True
+    return cli
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry: logging, plugin commands, then the click group."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
     try:
-        _host().add_commands(cli)
+        group = full_cli()
     except VarenaError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    cli.main(args=argv, prog_name="varena")
+    group.main(args=argv, prog_name="varena")
 
 
 if __name__ == "__main__":

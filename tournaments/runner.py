@@ -107,6 +107,7 @@ def schedule(config: Config) -> list[Task]:
     """Every game the tournament will play, in a fixed order (the same on every resume)."""
     host = get_host()
     tasks: list[Task] = []
+    playing: set[str] = set()
     for gspec in config.games:
         game = host.make_game(gspec)
         players = []
@@ -120,6 +121,7 @@ def schedule(config: Config) -> list[Task]:
                 raise SpecError(f"agent {name!r}: {exc}") from None
             if ok:
                 players.append(name)
+                playing.add(name)
             else:
                 log.info("agent %r does not play %s; left out of that game", name, game.spec)
         if config.format == "leaderboard":
@@ -142,7 +144,9 @@ def schedule(config: Config) -> list[Task]:
         else:
             pairs = list(combinations(players, 2))
         if not pairs:
-            raise SpecError(f"no pair of the agents can play {game.spec}")
+            unable = [f"{n!r} ({config.agents[n]})" for n in config.agents if n not in players]
+            raise SpecError(f"fewer than two agents can play {game.spec}; agent "
+                            f"{', '.join(unable)} cannot play it")
         rounds = (config.games_per_pairing + 1) // 2
         rng = np.random.default_rng(_seed(config.seed, game.spec))
         if config.openings_file:
@@ -157,6 +161,10 @@ def schedule(config: Config) -> list[Task]:
                 tasks.append(Task(key, game.spec, first, second, config.agents[first],
                                   config.agents[second], openings[k // 2],
                                   _seed(config.seed, key), config.max_moves))
+    idle = [n for n in config.agents if n not in playing and n not in config.optional]
+    if idle:
+        raise SpecError(f"agent {idle[0]!r} ({config.agents[idle[0]]}) cannot play any of the "
+                        f"games: {', '.join(config.games)}")
     return tasks
 
 

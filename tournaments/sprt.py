@@ -38,7 +38,7 @@ def _tilt(p: np.ndarray, x: np.ndarray, s: float) -> np.ndarray:
     if d.max() <= 0 or d.min() >= 0:
         raise ValueError("the target score must lie strictly inside the outcome range")
     lo, hi = -1.0 / d.max() + 1e-12, -1.0 / d.min() - 1e-12  # keep every 1 + lam d_i > 0
-    for _ in range(200):  # bisection: the constraint sum p d / (1 + lam d) decreases in lam
+    for _ in range(60):  # bisection: the constraint sum p d / (1 + lam d) decreases in lam
         lam = 0.5 * (lo + hi)
         if (p * d / (1.0 + lam * d)).sum() > 0:
             lo = lam
