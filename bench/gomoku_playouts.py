@@ -1,0 +1,156 @@
+"""Random Gomoku games, varena's Numba playout kernel side by side with OpenSpiel's ``gomoku``.
+
+Both sides play uniformly random legal moves from the empty board to the end (five in a
+row, freestyle, or a full board). Baselines, all measured in this run:
+
+- ``openspiel_cpp``: ``pyspiel.evaluate_bots`` with two uniform random bots (the whole game
+  loop in C++; the strongest OpenSpiel figure);
+- ``openspiel_python``: ``legal_actions()`` + ``apply_action()`` driven from Python.
+
+varena also reports its generic path (``step`` + ``legal_mask`` per move from Python, as a
+search without a playout kernel would do) and the renju playout (forbidden-move detection
+for every black move) against the same C++ baseline.
+
+Usage: ``python bench/gomoku_playouts.py [--seconds 2] [--sizes 9,15]``; one JSON object
+per line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+
+def _timed(run_one, seconds: float) -> tuple[int, int, float]:
+    """Run ``run_one(i) -> moves`` until ``seconds`` pass; (games, moves, elapsed)."""
+    games = moves = 0
+    start = time.perf_counter()
+    while True:
+        moves += run_one(games)
+        games += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return games, moves, elapsed
+
+
+def varena_playout(size: int, seconds: float, rule: str = "freestyle") -> tuple[int, int, float]:
+    from games import gomoku_rules as R
+    from games.gomoku import Gomoku
+
+    game = Gomoku(size=size, rule=rule)
+    init = game.initial_state()
+    state = init.copy()
+    game.kernels.playout(state, 0)  # compile or load from cache outside the timing
+
+    def one(i: int) -> int:
+        state[:] = init
+        game.kernels.playout(state, i)
+        return int(state[R.COUNT])
+
+    return _timed(one, seconds)
+
+
+def varena_step(size: int, seconds: float) -> tuple[int, int, float]:
+    from games.gomoku import Gomoku
+
+    game = Gomoku(size=size)
+    k = game.kernels
+    init = game.initial_state()
+    mask = np.zeros(game.num_actions, np.bool_)
+    rng = np.random.default_rng(0)
+
+    def one(i: int) -> int:
+        s = init.copy()
+        n = 0
+        while not k.outcome(s)[0]:
+            k.legal_mask(s, mask)
+            legal = np.flatnonzero(mask)
+            k.step(s, int(legal[rng.integers(legal.size)]), s)
+            n += 1
+        return n
+
+    one(0)
+    return _timed(one, seconds)
+
+
+def openspiel_cpp(size: int, seconds: float) -> tuple[int, int, float]:
+    import pyspiel
+
+    game = pyspiel.load_game("gomoku", {"size": size, "connect": 5})
+    bots = [pyspiel.make_uniform_random_bot(0, 1), pyspiel.make_uniform_random_bot(1, 2)]
+
+    def one(i: int) -> int:
+        state = game.new_initial_state()
+        pyspiel.evaluate_bots(state, bots, i)
+        return state.move_number()
+
+    return _timed(one, seconds)
+
+
+def openspiel_python(size: int, seconds: float) -> tuple[int, int, float]:
+    import pyspiel
+
+    game = pyspiel.load_game("gomoku", {"size": size, "connect": 5})
+    rng = np.random.default_rng(0)
+
+    def one(i: int) -> int:
+        state = game.new_initial_state()
+        n = 0
+        while not state.is_terminal():
+            legal = state.legal_actions()
+            state.apply_action(legal[rng.integers(len(legal))])
+            n += 1
+        return n
+
+    return _timed(one, seconds)
+
+
+def _line(name: str, value: float, unit: str, baseline: str | None, base: float | None,
+          params: dict) -> str:
+    ratio = round(value / base, 2) if base else None
+    return json.dumps({"name": name, "value": round(value, 1), "unit": unit,
+                       "baseline": baseline, "baseline_value": None if base is None else
+                       round(base, 1), "ratio": ratio, "params": params})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
+    ap.add_argument("--sizes", default="9,15", help="board sizes, comma separated")
+    args = ap.parse_args()
+    for size in (int(s) for s in args.sizes.split(",")):
+        params = {"size": size, "connect": 5, "seconds": args.seconds}
+        results = {
+            "varena_playout": varena_playout(size, args.seconds),
+            "varena_playout_renju": varena_playout(size, args.seconds, "renju"),
+            "varena_step_legal_mask": varena_step(size, args.seconds),
+            "openspiel_cpp": openspiel_cpp(size, args.seconds),
+            "openspiel_python": openspiel_python(size, args.seconds),
+        }
+        rate = {k: (m / t, g / t, m / g) for k, (g, m, t) in results.items()}
+        cpp_m, cpp_g, _ = rate["openspiel_cpp"]
+        py_m, py_g, _ = rate["openspiel_python"]
+        for name, (mps, gps, length) in rate.items():
+            if name.startswith("openspiel"):
+                continue
+            p = dict(params, mean_game_length=round(length, 1))
+            print(_line(f"gomoku{size}_{name}_moves_per_s", mps, "moves/s", "openspiel_cpp",
+                        cpp_m, p), flush=True)
+            print(_line(f"gomoku{size}_{name}_games_per_s", gps, "games/s", "openspiel_cpp",
+                        cpp_g, p), flush=True)
+        mps, gps, length = rate["varena_playout"]
+        p = dict(params, mean_game_length=round(length, 1))
+        print(_line(f"gomoku{size}_varena_playout_moves_per_s", mps, "moves/s",
+                    "openspiel_python", py_m, p), flush=True)
+        for name in ("openspiel_cpp", "openspiel_python"):
+            mps, gps, length = rate[name]
+            p = dict(params, mean_game_length=round(length, 1))
+            print(_line(f"gomoku{size}_{name}_moves_per_s", mps, "moves/s", None, None, p),
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()

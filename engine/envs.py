@@ -1,0 +1,224 @@
+"""Gymnasium environments for every varena game (and, lazily, a PettingZoo AEC environment).
+
+``VarenaEnv(game, opponent="random", player=0)`` lets one agent play ``player`` while the
+opponent agent (any solver spec) plays the other side; one-player games (TSP, sorting,
+...) have no opponent. Importing this module registers with gymnasium:
+
+- ``varena/Gomoku-v0``: kwargs ``size``, ``width``, ``height``, ``k``, ``rule`` plus the
+  VarenaEnv kwargs (``opponent``, ``player``, ``seed``, ``illegal``, ``flatten``);
+- ``varena/Go-v0``: kwargs ``size``, ``komi`` (and any other Go parameter) likewise;
+- ``varena/Game-v0``: kwarg ``game``, any spec string (``"tsp:n=20"``).
+
+Observation: the game's token features (:meth:`engine.api.Game.tokens`) of the current
+state, float32 ``[T, F]`` (``flatten=True``: ``[T*F]``), encoded from the point of view of
+the side to move, which is the agent whenever the agent is asked to act. The Box is
+bounded by the game's optional ``feature_range = (low, high)`` attribute, else unbounded.
+``info["action_mask"]`` is int8 ``[num_actions]`` (also :meth:`VarenaEnv.action_masks`).
+Reward: 0 until the end, then the agent's final return (+1 win, 0 draw, -1 loss; the
+objective for one-player problems). An illegal action ends the episode with reward
+``illegal_reward`` (default -1) and ``info["illegal_action"] = True`` when
+``illegal="loss"`` (the default, so random exploration never crashes), or raises
+:class:`engine.errors.IllegalMoveError` when ``illegal="raise"``.
+
+``VarenaAECEnv`` (PettingZoo) lives in :mod:`engine.envs_aec`; it is importable from
+here too, but pettingzoo is only imported when it is first used.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import gymnasium
+import numpy as np
+from gymnasium import spaces
+
+from engine.api import Agent, Game
+from engine.errors import IllegalMoveError, SpecError
+
+log = logging.getLogger("varena.envs")
+
+__all__ = ["VarenaEnv", "feature_range", "make_game", "observation_of", "register_envs"]  # + VarenaAECEnv (lazy)
+
+
+def make_game(game: str | Game, name: str | None = None, **params: Any) -> Game:
+    """A configured game from a Game, a spec string, or a game name and keyword parameters."""
+    if isinstance(game, Game):
+        return game
+    from engine.host import get_host
+
+    host = get_host()
+    if name is not None:
+        given = {k: v for k, v in params.items() if v is not None}
+        return host.game_class(name).from_params(**given)
+    if not isinstance(game, str):
+        raise SpecError(f"game must be a spec string or an engine.api.Game, got {type(game).__name__}")
+    return host.make_game(game)
+
+
+def observation_of(game: Game, state: np.ndarray, flatten: bool = False) -> np.ndarray:
+    """float32 ``[T, F]`` (or ``[T*F]``): the token features of one state."""
+    feats = np.asarray(game.tokens(state[None]).features[0], dtype=np.float32)
+    return feats.reshape(-1) if flatten else feats
+
+
+def feature_range(game: Game) -> tuple[float, float]:
+    """Bounds of the token features: a game may declare ``feature_range = (low, high)``."""
+    low, high = getattr(game, "feature_range", (-np.inf, np.inf))
+    return float(low), float(high)
+
+
+class VarenaEnv(gymnasium.Env):
+    """One agent against an opponent agent on any varena game; see the module doc."""
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(self, game: str | Game, opponent: str | Agent | None = "random", player: int = 0,
+                 seed: int | None = None, illegal: str = "loss", illegal_reward: float = -1.0,
+                 flatten: bool = False, render_mode: str | None = None) -> None:
+        self.game = make_game(game)
+        n = self.game.num_players
+        if not 0 <= int(player) < n:
+            raise SpecError(f"player={player} is not accepted; accepted: 0..{n - 1}")
+        if illegal not in ("loss", "raise"):
+            raise SpecError(f"illegal={illegal!r} is not accepted; accepted: loss, raise")
+        if render_mode not in (None, "ansi"):
+            raise SpecError(f"render_mode={render_mode!r} is not accepted; accepted: ansi")
+        self.player = int(player)
+        self.opponent_spec = opponent if n > 1 else None
+        self.illegal = illegal
+        self.illegal_reward = float(illegal_reward)
+        self.flatten = flatten
+        self.render_mode = render_mode
+        self._first_seed = seed
+        self._opponent: Agent | None = None
+        if n > 1 and opponent is None:
+            raise SpecError("a two-player game needs an opponent (a solver spec such as 'random')")
+        shape = observation_of(self.game, self.game.initial_state(np.random.default_rng(0)), flatten).shape
+        low, high = feature_range(self.game)
+        self.observation_space = spaces.Box(low, high, shape=shape, dtype=np.float32)
+        self.action_space = spaces.Discrete(self.game.num_actions)
+        self.state: np.ndarray | None = None
+        self._done = True
+        self._make_opponent(0 if seed is None else int(seed))  # a bad spec fails here, not at reset
+
+    # -- opponent ---------------------------------------------------------------------------
+    def _make_opponent(self, seed: int) -> None:
+        spec = self.opponent_spec
+        if spec is None:
+            self._opponent = None
+        elif isinstance(spec, str):
+            from engine.host import get_host
+
+            self._opponent = get_host().make_agent(spec, self.game, seed)
+        else:
+            self._opponent = spec  # an Agent object given by the caller
+            if hasattr(spec, "reset"):
+                spec.reset()
+
+    def _opponent_moves(self) -> None:
+        while not self.game.outcome(self.state)[0] and self.game.to_play(self.state) != self.player:
+            action = int(self._opponent.select_actions(self.state[None])[0])
+            self.state = self.game.play(self.state, action)
+
+    # -- gymnasium API ----------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        if seed is None and self._first_seed is not None:
+            seed, self._first_seed = self._first_seed, None
+        super().reset(seed=seed)
+        sub = int(self.np_random.integers(2**31))
+        if seed is not None or not hasattr(self._opponent, "reset"):
+            self._make_opponent(sub)
+        else:
+            self._opponent.reset()
+        self.state = self.game.initial_state(np.random.default_rng(sub))
+        self._done = False
+        self._opponent_moves()
+        self._done = self.game.outcome(self.state)[0]
+        return self._obs(), self._info()
+
+    def step(self, action):
+        if self.state is None or self._done:
+            raise RuntimeError("the episode is over; call reset() first")
+        mask = self.game.legal_mask(self.state)
+        try:
+            a = int(action)
+        except (TypeError, ValueError):
+            a = -1
+        if not (0 <= a < self.game.num_actions and mask[a]):
+            if self.illegal == "raise":
+                self.game.play(self.state, action)  # raises the IllegalMoveError that explains
+                raise IllegalMoveError(f"illegal action {action!r}")
+            log.debug("illegal action %r ends the episode", action)
+            self._done = True
+            return self._obs(), self.illegal_reward, True, False, self._info(illegal_action=True)
+        self.state = self.game.next_state(self.state, a)
+        self._opponent_moves()
+        done = self.game.outcome(self.state)[0]
+        self._done = done
+        reward = float(self.game.returns(self.state)[self.player]) if done else 0.0
+        return self._obs(), reward, done, False, self._info()
+
+    def action_masks(self) -> np.ndarray:
+        """Bool ``[num_actions]``: the agent's legal actions now (all False once over)."""
+        if self.state is None or self._done:
+            return np.zeros(self.game.num_actions, dtype=np.bool_)
+        return self.game.legal_mask(self.state)
+
+    def render(self):
+        if self.render_mode == "ansi" and self.state is not None:
+            return self.game.render(self.state)
+        return None
+
+    def _obs(self) -> np.ndarray:
+        return observation_of(self.game, self.state, self.flatten)
+
+    def _info(self, **extra: Any) -> dict:
+        info = {"action_mask": self.action_masks().astype(np.int8),
+                "to_play": self.game.to_play(self.state)}
+        info.update(extra)
+        return info
+
+
+# -- registration ----------------------------------------------------------------------------
+def _env_kwargs(kwargs: dict) -> dict:
+    keys = ("opponent", "player", "seed", "illegal", "illegal_reward", "flatten", "render_mode")
+    return {k: kwargs.pop(k) for k in keys if k in kwargs}
+
+
+def gomoku_env(**kwargs: Any) -> VarenaEnv:
+    """Entry point of ``varena/Gomoku-v0``: gomoku parameters plus VarenaEnv kwargs."""
+    env_kw = _env_kwargs(kwargs)
+    return VarenaEnv(make_game("", name="gomoku", **kwargs), **env_kw)
+
+
+def go_env(**kwargs: Any) -> VarenaEnv:
+    """Entry point of ``varena/Go-v0``: Go parameters (size, komi, ...) plus VarenaEnv kwargs."""
+    env_kw = _env_kwargs(kwargs)
+    return VarenaEnv(make_game("", name="go", **kwargs), **env_kw)
+
+
+def game_env(game: str | Game = "gomoku", **kwargs: Any) -> VarenaEnv:
+    """Entry point of ``varena/Game-v0``: any game spec plus VarenaEnv kwargs."""
+    return VarenaEnv(game, **kwargs)
+
+
+def register_envs() -> None:
+    """Register the varena environment ids with gymnasium (once)."""
+    for env_id, entry in (("varena/Gomoku-v0", "engine.envs:gomoku_env"),
+                          ("varena/Go-v0", "engine.envs:go_env"),
+                          ("varena/Game-v0", "engine.envs:game_env")):
+        if env_id not in gymnasium.registry:
+            gymnasium.register(id=env_id, entry_point=entry)
+
+
+register_envs()
+
+
+def __getattr__(name: str) -> Any:
+    # PettingZoo stays optional: its module is imported on first use of VarenaAECEnv.
+    if name == "VarenaAECEnv":
+        from engine.envs_aec import VarenaAECEnv
+
+        return VarenaAECEnv
+    raise AttributeError(f"module 'engine.envs' has no attribute {name!r}")

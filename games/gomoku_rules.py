@@ -1,0 +1,289 @@
+"""Numba kernels of k-in-a-row games (gomoku and its rule variants) on any board up to 25x25.
+
+State layout (int16 vector, ``HEADER + width * height`` long). The configuration lives in
+the header, so one set of compiled kernels serves every size and rule:
+
+==========  ================================================================
+index       meaning
+==========  ================================================================
+0 W         board width (columns)
+1 H         board height (rows)
+2 K         stones in a row needed to win
+3 RULE      0 freestyle, 1 standard, 2 renju, 3 caro (see :data:`RULES`)
+4 TURN      player to move: 0 black (moves first), 1 white
+5 COUNT     stones on the board
+6 LAST      cell of the last move, -1 before the first
+7 RESULT    0 running, 1 black won, 2 white won, 3 draw
+==========  ================================================================
+
+Cells follow: ``state[HEADER + row * W + col]`` is 0 empty, 1 black, 2 white; row 0 is the
+top row. An action is a cell index ``row * W + col``.
+
+Rules (checked only around the last move):
+- freestyle: a line of k or more wins;
+- standard: exactly k wins, an overline (k+1 or more) does not;
+- renju (k=5): black wins with exactly five and may not play the forbidden moves of
+  :mod:`games.gomoku_renju`; white wins with five or more;
+- caro: exactly k wins unless opponent stones block both ends (the board edge does not block).
+The game is drawn when the board is full, or in renju when black, to move, has only
+forbidden cells left.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from games.gomoku_renju import forbidden, forbidden_mask, has_unforbidden
+
+HEADER = 8
+W, H, K, RULE, TURN, COUNT, LAST, RESULT = range(HEADER)
+RULES = ("freestyle", "standard", "renju", "caro")
+FREESTYLE, STANDARD, RENJU, CARO = range(4)
+EMPTY, BLACK, WHITE = 0, 1, 2
+RUNNING, BLACK_WON, WHITE_WON, DRAW = 0, 1, 2, 3
+STATE_DTYPE = np.int16
+
+# The four line directions (row step, column step): horizontal, vertical, two diagonals.
+DR = np.array([0, 1, 1, 1], dtype=np.int64)
+DC = np.array([1, 0, 1, -1], dtype=np.int64)
+
+
+def new_state(width: int, height: int, k: int, rule: int) -> np.ndarray:
+    """An empty board of the given configuration (int16 ``[HEADER + width*height]``)."""
+    s = np.zeros(HEADER + width * height, dtype=STATE_DTYPE)
+    s[W], s[H], s[K], s[RULE], s[LAST] = width, height, k, rule, -1
+    return s
+
+
+@njit(cache=True)
+def _run(board, w, h, r, c, dr, dc, color):
+    """Number of consecutive ``color`` stones from (r+dr, c+dc) onwards."""
+    n = 0
+    r += dr
+    c += dc
+    while 0 <= r < h and 0 <= c < w and board[r * w + c] == color:
+        n += 1
+        r += dr
+        c += dc
+    return n
+
+
+@njit(cache=True)
+def _is_color(board, w, h, r, c, color):
+    return 0 <= r < h and 0 <= c < w and board[r * w + c] == color
+
+
+@njit(cache=True)
+def wins_at(board, w, h, k, rule, cell):
+    """Whether the stone on ``cell`` is part of a winning line under ``rule``."""
+    r, c = cell // w, cell % w
+    color = board[cell]
+    opp = 3 - color
+    for d in range(4):
+        dr, dc = DR[d], DC[d]
+        a = _run(board, w, h, r, c, -dr, -dc, color)
+        b = _run(board, w, h, r, c, dr, dc, color)
+        n = a + b + 1
+        if rule == FREESTYLE:
+            if n >= k:
+                return True
+        elif rule == STANDARD:
+            if n == k:
+                return True
+        elif rule == RENJU:
+            if n == 5 or (n > 5 and color == WHITE):
+                return True
+        elif n == k:  # caro: an exact line that is not closed by the opponent at both ends
+            lo = _is_color(board, w, h, r - (a + 1) * dr, c - (a + 1) * dc, opp)
+            hi = _is_color(board, w, h, r + (b + 1) * dr, c + (b + 1) * dc, opp)
+            if not (lo and hi):
+                return True
+    return False
+
+
+@njit(cache=True)
+def to_play(state):
+    """Index of the player to move: 0 black, 1 white."""
+    return np.int64(state[TURN])
+
+
+@njit(cache=True)
+def outcome(state):
+    """(done, value for the player to move): the winner always made the last move."""
+    res = state[RESULT]
+    if res == RUNNING:
+        return False, 0.0
+    if res == DRAW:
+        return True, 0.0
+    return True, -1.0
+
+
+@njit(cache=True)
+def _finish_move(state, cell, renju_draw):
+    """Update the header after a stone was put on ``cell`` by the player to move.
+
+    ``renju_draw``: check whether black, to move next, has only forbidden cells (a draw).
+    The playout skips it: its own move draw finds the same draw when black is to move.
+    """
+    w, h = np.int64(state[W]), np.int64(state[H])
+    board = state[HEADER:]
+    color = state[TURN] + 1
+    state[COUNT] += 1
+    state[LAST] = cell
+    state[TURN] = 2 - color
+    if wins_at(board, w, h, np.int64(state[K]), np.int64(state[RULE]), cell):
+        state[RESULT] = color
+    elif state[COUNT] >= w * h:
+        state[RESULT] = DRAW
+    elif renju_draw and state[RULE] == RENJU and color == WHITE and not has_unforbidden(board, w, h):
+        state[RESULT] = DRAW
+
+
+@njit(cache=True)
+def step(state, action, out):
+    """Write the successor of ``state`` after a stone on cell ``action`` into ``out``."""
+    out[:] = state
+    out[HEADER + action] = out[TURN] + 1
+    _finish_move(out, action, True)
+
+
+@njit(cache=True)
+def legal_mask(state, out):
+    """Empty cells are legal, except black's forbidden cells in renju; none once over."""
+    n = out.shape[0]
+    if state[RESULT] != RUNNING:
+        for i in range(n):
+            out[i] = False
+        return
+    for i in range(n):
+        out[i] = state[HEADER + i] == EMPTY
+    if state[RULE] == RENJU and state[TURN] == 0:
+        board = state[HEADER:].copy()  # the detector writes trial stones
+        w, h = np.int64(state[W]), np.int64(state[H])
+        for i in range(n):
+            if out[i] and forbidden(board, w, h, i, 0):
+                out[i] = False
+
+
+@njit(cache=True)
+def forbidden_cells(state, out):
+    """Bool ``[W*H]``: cells where a black stone would be forbidden now (renju only)."""
+    n = out.shape[0]
+    for i in range(n):
+        out[i] = False
+    if state[RULE] == RENJU:
+        forbidden_mask(state[HEADER:].copy(), np.int64(state[W]), np.int64(state[H]), out)
+
+
+@njit(cache=True)
+def forbidden_cells_batch(states, out):
+    """:func:`forbidden_cells` for each row of ``states`` ``[B, L]`` into ``out`` ``[B, W*H]``."""
+    for i in range(states.shape[0]):
+        forbidden_cells(states[i], out[i])
+
+
+@njit(cache=True)
+def _mix(x):
+    """splitmix64 finaliser: turns any seed into a well-spread non-zero xorshift state."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    x = x ^ (x >> np.uint64(31))
+    if x == np.uint64(0):
+        x = np.uint64(0x9E3779B97F4A7C15)
+    return x
+
+
+@njit(cache=True)
+def _xorshift(x):
+    x ^= x << np.uint64(13)
+    x ^= x >> np.uint64(7)
+    x ^= x << np.uint64(17)
+    return x
+
+
+@njit(cache=True)
+def playout(state, seed):
+    """Play ``state`` to the end with uniformly random legal moves (in place).
+
+    Empty cells sit in a pool; each move draws one uniformly (an incremental Fisher-Yates
+    shuffle). In renju, black rejects forbidden draws by moving them to the end of the
+    pool without removing them, so black's move is uniform over its legal cells and white
+    can still take them. Returns the value for the player to move at the start.
+    """
+    me = state[TURN]
+    w, h = np.int64(state[W]), np.int64(state[H])
+    n = w * h
+    board = state[HEADER:]
+    pool = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        if board[i] == EMPTY:
+            pool[m] = i
+            m += 1
+    renju = state[RULE] == RENJU
+    rng = _mix(np.uint64(seed & 0x7FFFFFFFFFFFFFFF) + np.uint64(0x9E3779B97F4A7C15))
+    while state[RESULT] == RUNNING:
+        window = m
+        cell = -1
+        while window > 0:
+            rng = _xorshift(rng)
+            j = np.int64((rng >> np.uint64(33)) % np.uint64(window))
+            cand = pool[j]
+            if renju and state[TURN] == 0 and forbidden(board, w, h, cand, 0):
+                window -= 1
+                pool[j] = pool[window]
+                pool[window] = cand
+                continue
+            cell = cand
+            m -= 1
+            pool[j] = pool[m]
+            break
+        if cell < 0:  # renju: black has only forbidden cells left
+            state[RESULT] = DRAW
+            break
+        board[cell] = state[TURN] + 1
+        _finish_move(state, cell, False)
+    res = state[RESULT]
+    if res == DRAW:
+        return 0.0
+    return 1.0 if res == me + 1 else -1.0
+
+
+@njit(cache=True)
+def heuristic(state):
+    """Static value in (-1, 1) for the player to move, from open windows of k cells.
+
+    Each window of k cells in a line that holds stones of one colour only scores 4**stones
+    for that colour; the side to move gets a tempo bonus, being the one to extend first.
+    """
+    res = state[RESULT]
+    if res != RUNNING:
+        return 0.0 if res == DRAW else -1.0
+    w, h, k = np.int64(state[W]), np.int64(state[H]), np.int64(state[K])
+    board = state[HEADER:]
+    me = state[TURN] + 1
+    score = 0.0
+    for d in range(4):
+        dr, dc = DR[d], DC[d]
+        for r in range(h):
+            er = r + (k - 1) * dr
+            if er < 0 or er >= h:
+                continue
+            for c in range(w):
+                ec = c + (k - 1) * dc
+                if ec < 0 or ec >= w:
+                    continue
+                mine = 0
+                theirs = 0
+                for i in range(k):
+                    v = board[(r + i * dr) * w + c + i * dc]
+                    if v == me:
+                        mine += 1
+                    elif v != EMPTY:
+                        theirs += 1
+                if mine > 0 and theirs == 0:
+                    score += 1.5 * 4.0 ** mine
+                elif theirs > 0 and mine == 0:
+                    score -= 4.0 ** theirs
+    return np.tanh(score / (4.0 ** k))
