@@ -20,7 +20,8 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/varena plugins
-	$(BIN)/varena play gomoku:size=9 --p1 random --p2 random --seed 1
+	$(BIN)/varena play gomoku:size=9 --p1 mcts:sims=200 --p2 random --seed 1
+	$(BIN)/varena tournament tournaments/quick.toml --out runs/quick --resume
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

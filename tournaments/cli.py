@@ -42,13 +42,18 @@ def _agents(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--json", "as_json", is_flag=True, help="No progress; print the report as JSON.")
 def tournament(config_file, games, agents, fmt, games_per_pairing, instances, concurrency, out,
                resume, seed, max_moves, opening_moves, openings_file, anchor, as_json):
-    """Play a tournament from CONFIG_FILE (TOML) and/or flags; flags override the file.
+    """Play a tournament from CONFIG_FILE (TOML; or 'quick'/'standard', the shipped ones)
+    and/or flags; flags override the file.
 
     Results go to OUT/results.sqlite (one row per finished game, committed at once) and
     OUT/games/*.sgf; a killed tournament continues with --resume.
     """
     from tournaments.config import Config, load_config
 
+    if config_file and not Path(config_file).exists():
+        shipped = Path(__file__).with_name(f"{Path(config_file).stem}.toml")
+        if shipped.is_file() and not Path(config_file).suffix:
+            config_file = str(shipped)  # `varena tournament quick` uses the shipped quick.toml
     config = load_config(config_file) if config_file else Config()
     if games:
         config.games = list(games)
