@@ -239,6 +239,23 @@ def _check_class(cls: Any, base: type) -> str:
     return ""
 
 
+def register_each(register: Any, table: Iterable[tuple[str, str]]) -> None:
+    """Import ``module.Class`` for each pair and register it; one failing import does not
+    stop the others (the failures are raised together at the end, for the host to report)."""
+    import importlib
+
+    failed = []
+    for module, name in table:
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except Exception as exc:  # report every broken built-in, register the rest
+            failed.append(f"{module}.{name}: {type(exc).__name__}: {exc}")
+            continue
+        register(cls)
+    if failed:
+        raise ImportError("; ".join(failed))
+
+
 _HOST: Host | None = None
 
 

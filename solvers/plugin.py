@@ -1,10 +1,19 @@
-"""Entry point of the built-in solvers; imports each solver module only when needed."""
+"""Entry point of the built-in solvers; each solver module is imported only when needed."""
 
 from engine import hookimpl
+from engine.host import register_each
+
+SOLVERS = (
+    ("solvers.baselines", "RandomSolver"),
+    ("solvers.classical", "NearestNeighbour"),
+    ("solvers.classical", "Insertion"),
+    ("solvers.classical", "TwoOpt"),
+    ("solvers.classical", "HeldKarp"),
+    ("solvers.classical", "Lkh"),
+    ("solvers.classical", "Reference"),
+)
 
 
 @hookimpl
 def varena_register_solvers(register):
-    from solvers.baselines import RandomSolver
-
-    register(RandomSolver)
+    register_each(register, SOLVERS)
