@@ -172,6 +172,10 @@ class PointGame(NumbaGame):
         """The (partial) solution held by ``state``, in the form ``evaluate`` takes."""
         raise NotImplementedError
 
+    def metrics(self, state: np.ndarray) -> dict[str, float]:
+        """The problem's metrics (length and gap, accuracy, coverage...) of a finished state."""
+        return self.evaluate(self.instance(state), self.solution(state))
+
     def _check_n(self, instance: np.ndarray) -> None:
         if len(instance) != self.n:
             raise InvalidInstanceError(f"{self.spec}: the instance has {len(instance)} items, "

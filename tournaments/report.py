@@ -127,10 +127,15 @@ def print_leaderboard(board: dict, console) -> None:
         for col in ["solver", "objective", *extras, "solved %", "s/instance"]:
             t.add_column(col, justify="left" if col == "solver" else "right")
         for e in entries:
-            cells = [e["solver"], _fmt(e["objective"])] + [_fmt(e.get(k)) for k in extras]
+            cells = [e["solver"], _fmt(e["objective"])] + [
+                _pct(e.get(k)) if k == "gap" else _fmt(e.get(k)) for k in extras]
             cells += [f"{100 * e['finished'] / e['instances']:.0f}", f"{e['seconds']:.3f}"]
             t.add_row(*cells)
         console.print(t)
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{100 * x:.2f}%"
 
 
 def _fmt(x) -> str:

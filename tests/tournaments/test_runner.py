@@ -150,3 +150,28 @@ def test_sprt_command_runs_and_decides():
                                       "--elo1", "300", "--max-pairs", "30", "--concurrency", "1"])
     assert result.exit_code == 0, result.output
     assert "LLR" in result.output and ("accepted" in result.output or "no decision" in result.output)
+
+
+def test_leaderboard_runs_every_solver_on_the_same_instances(tmp_path):
+    config = Config(games=["tsp:n=8"], agents={"nn": "nearest_neighbour", "exact": "held_karp",
+                                                "random": "random"},
+                    format="leaderboard", instances=4, concurrency=1, seed=3).validate()
+    rows = run(config, tmp_path).rows()
+    assert len(rows) == 12
+    by = {}
+    for r in rows:
+        by.setdefault(r.first, []).append(r)
+    # same instances: every solver's reference length matches instance by instance
+    refs = [[r.extra["reference_length"] for r in by[name]] for name in ("nn", "exact", "random")]
+    assert refs[0] == refs[1] == refs[2]
+    assert all(abs(r.extra["gap"]) < 1e-9 for r in by["exact"])
+    assert all(r.extra["gap"] >= -1e-9 for r in rows)
+    from tournaments.report import leaderboard_report
+
+    board = leaderboard_report(rows)["tsp:n=8"]
+    assert board[0]["solver"] == "exact" and board[-1]["solver"] == "random"
+
+
+def test_round_robin_on_a_problem_points_to_leaderboard(tmp_path):
+    with pytest.raises(SpecError, match="use --format leaderboard"):
+        schedule(_config(games=["tsp:n=8"]))
