@@ -240,7 +240,7 @@ def _check_class(cls: Any, base: type) -> str:
 
 
 def register_each(register: Any, table: Iterable[tuple[str, str]]) -> None:
-    """Import ``module.Class`` for each pair and register it; one failing import does not
+    """Import ``module.NAME`` for each pair and pass it to ``register``; one failing import does not
     stop the others (the failures are raised together at the end, for the host to report)."""
     import importlib
 

@@ -9,6 +9,7 @@ GAMES = (
     ("games.convex_hull", "ConvexHull"),
     ("games.delaunay", "Delaunay"),
     ("games.sorting", "Sorting"),
+    ("games.go", "Go"),
 )
 
 

@@ -1,31 +1,31 @@
-"""Entry point of the built-in commands that are not part of the core CLI."""
+"""Entry point of the built-in commands that are not part of the core CLI, and of the
+external-engine agents."""
 
 from engine import hookimpl
+from engine.host import register_each
+
+# Each command module imports its heavy dependencies inside the command body, so that
+# `varena --help` stays fast.
+COMMANDS = (
+    ("tournaments.cli", "tournament"),
+    ("tournaments.cli", "ratings"),
+    ("tournaments.cli", "sprt"),
+    ("tournaments.solve", "solve"),
+    ("tournaments.gomocup", "gomocup_command"),
+    ("games.go.command", "gtp_command"),
+)
+
+SOLVERS = (
+    ("tournaments.external", "GtpAgent"),
+    ("tournaments.external", "GomocupAgent"),
+)
 
 
 @hookimpl
 def varena_register_commands(cli):
-    # Each command module imports its heavy dependencies inside the command body, so that
-    # `varena --help` stays fast.
-    from tournaments.solve import solve
-
-    cli.add_command(solve)
-    from tournaments.cli import ratings, sprt, tournament
-
-    cli.add_command(tournament)
-    cli.add_command(ratings)
-    cli.add_command(sprt)
-    from tournaments.gomocup import gomocup_command
-
-    cli.add_command(gomocup_command)
-    from games.go.command import gtp_command
-
-    cli.add_command(gtp_command)
+    register_each(cli.add_command, COMMANDS)
 
 
 @hookimpl
 def varena_register_solvers(register):
-    from tournaments.external import GomocupAgent, GtpAgent
-
-    register(GtpAgent)
-    register(GomocupAgent)
+    register_each(register, SOLVERS)
