@@ -1,7 +1,7 @@
 """A misbehaving engine for tests: speaks just enough GTP or Gomocup, then fails on cue.
 
 usage: fake_engine.py gtp|gomocup MODE [N]
-MODE: good (plays the first empty point), crash (exits at move N), hang (sleeps at move N),
+MODE: good (GTP: passes; Gomocup: plays the first empty point), crash (exits at move N), hang (sleeps at move N),
 illegal (always answers the same point), garbage (answers nonsense), resign (GTP).
 """
 
@@ -10,7 +10,7 @@ import time
 
 protocol, mode = sys.argv[1], sys.argv[2]
 limit = int(sys.argv[3]) if len(sys.argv) > 3 else 1
-size, taken, moves = 9, set(), 0
+size, taken, moves, last = 9, set(), 0, "A1"
 letters = "ABCDEFGHJKLMNOPQRSTUVWXYZ"
 
 
@@ -43,16 +43,16 @@ for raw in sys.stdin:
             taken = set()
         if cmd == "play":
             taken.add(words[2].upper())
+            if words[2].lower() != "pass":
+                last = words[2].upper()  # surely occupied right now: an illegal answer
         if cmd == "quit":
             out("=\n")
             break
         if cmd == "genmove":
+            # A well-behaved engine that always passes: always legal, whatever was captured.
+            answer = "pass"
             if misbehave():
-                answer = {"illegal": "A1", "garbage": "Z99", "resign": "resign"}[mode]
-            else:
-                answer = next(f"{c}{r}" for r in range(1, size + 1) for c in letters[:size]
-                              if f"{c}{r}" not in taken)
-            taken.add(answer)
+                answer = {"illegal": last, "garbage": "Z99", "resign": "resign"}[mode]
             out(f"= {answer}\n")
         else:
             out("=\n")

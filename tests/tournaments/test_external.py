@@ -59,3 +59,65 @@ def test_gtp_agent_plays_only_go():
     game = get_host().make_game("gomoku:size=7")
     with pytest.raises(SpecError, match="does not support game"):
         get_host().make_agent(f"gtp:cmd={_cmd('gtp', 'good')}", game)
+
+
+def _go_game(spec_a, spec_b, size=5, seed=1):
+    host = get_host()
+    game = host.make_game(f"go:size={size}")
+    agents = [host.make_agent(spec_a, game, seed), host.make_agent(spec_b, game, seed + 1)]
+    try:
+        record, _ = play_game(game, agents, names=["a", "b"], seed=seed)
+    finally:
+        for agent in agents:
+            getattr(agent, "close", lambda: None)()
+    return record
+
+
+def test_good_gtp_engine_plays_a_whole_go_game():
+    record = _go_game(f"gtp:cmd={_cmd('gtp', 'good')}", "random")
+    assert record.reason == "end" and record.result[:2] in ("B+", "W+", "0")
+
+
+@pytest.mark.parametrize(
+    "mode, n, fragment",
+    [
+        ("crash", 2, "engine exited"),
+        ("hang", 2, "no answer within 0.5 s"),
+        ("illegal", 2, "played an illegal move"),
+        ("garbage", 1, "unreadable move 'Z99'"),
+        ("resign", 2, "a resigned"),
+    ],
+)
+def test_misbehaving_gtp_engine_forfeits(mode, n, fragment):
+    record = _go_game(f"gtp:cmd={_cmd('gtp', mode, n)},timeout=0.5", "random")
+    assert record.reason.startswith("forfeit: a") and fragment in record.reason, record.reason
+    assert record.returns == (-1.0, 1.0)
+
+
+def test_varena_gtp_engine_as_an_external_player():
+    cmd = f'"{sys.executable} -c \'from engine.cli import main; main()\' gtp --agent random"'
+    record = _go_game(f"gtp:cmd={cmd},timeout=60", "random")
+    assert record.reason == "end", record.reason
+
+
+@pytest.mark.gnugo
+def test_a_real_short_match_against_gnu_go(tmp_path):
+    from tournaments.external import resolve_command
+
+    try:
+        resolve_command("gnugo")
+    except SpecError:
+        pytest.skip("GNU Go is not installed (Debian package gnugo)")
+    from tournaments.config import Config
+    from tournaments.runner import run
+
+    # --capture-all-dead: under area scoring without dead-stone removal, GNU Go must
+    # capture what it knows is dead before passing.
+    cmd = "gnugo --mode gtp --level 1 --chinese-rules --capture-all-dead"
+    config = Config(games=["go:size=7"], agents={"random": "random", "gnugo": f'gtp:cmd="{cmd}"'},
+                    games_per_pairing=2, concurrency=1, seed=2).validate()
+    rows = run(config, tmp_path).rows()
+    assert len(rows) == 2 and all(r.reason == "end" for r in rows)
+    scores = {r.first: r.score for r in rows}
+    assert scores["gnugo"] == 1.0 and scores["random"] == 0.0  # GNU Go beats random both ways
+    assert all((tmp_path / r.record).read_text().startswith("(;FF[4]GM[1]") for r in rows)
