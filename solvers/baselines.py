@@ -1,10 +1,27 @@
-"""Baseline solvers that need nothing but the game contract."""
+"""Baseline solvers that need nothing but the game contract.
+
+- ``random``: uniformly random legal moves (any game).
+- ``mcts``: Monte Carlo tree search with uniform priors and random-rollout values, entirely
+  compiled (:mod:`engine.mcts`); UCT by default.
+- ``alphabeta``: depth-limited negamax with alpha-beta pruning and move ordering
+  (:mod:`solvers.negamax`); leaves scored by the game's heuristic kernel, else by rollouts.
+
+These are the baselines of the AlphaViT paper (random, Minimax depth 3, MCTS with 100 and
+400 rollouts). ``mcts`` and ``alphabeta`` need a game with compiled kernels (their
+``supports`` says False otherwise: a pure-Python fallback would be hundreds of times
+slower than useful). Numba is imported when an agent is made, not when listing plugins.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from engine.api import Solver
+from engine.api import Game, Solver
+from engine.errors import VarenaError
+from engine.mcts.options import SEARCH_PARAMS, MCTSOptions, check_options
+from engine.params import Param
 
 
 class RandomSolver(Solver):
@@ -22,3 +39,95 @@ class RandomSolver(Solver):
                 raise ValueError("random: no legal action (the game is over)")
             out[i] = legal[self.rng.integers(legal.size)]
         return out
+
+
+def _compiled(game: Game) -> bool:
+    return game.kernels is not None
+
+
+class MCTSSolver(Solver):
+    """Rollout MCTS: uniform priors, each leaf valued by ``rollouts`` random playouts.
+
+    ``last_result`` holds the :class:`engine.mcts.SearchResult` of the latest move (visit
+    counts, policy targets, values). The tree is kept between moves (``reuse``): the agent
+    finds the new position among its tree's nodes by comparing states.
+    """
+
+    name = "mcts"
+    description = "Monte Carlo tree search with random rollouts (UCT), compiled with Numba"
+    params = (SEARCH_PARAMS[0],
+              Param("rollouts", int, 1, "random playouts per leaf (values are their mean)", 1, 10_000),
+              *SEARCH_PARAMS[1:])
+
+    @classmethod
+    def supports(cls, game: Game) -> bool:
+        return _compiled(game) and game.num_players in (1, 2)
+
+    def __init__(self, game: Game, seed: int | None = None, **config: Any) -> None:
+        super().__init__(game, seed, **config)
+        options = MCTSOptions.from_config(config)
+        check_options(options, "solver 'mcts'")
+        from engine.mcts.evaluators import RolloutEvaluator
+        from engine.mcts.search import MCTS
+
+        evaluator = RolloutEvaluator(game, int(config.get("rollouts", 1)))
+        self.search = MCTS(game, options, evaluator, seed=seed)
+        self.last_result = None
+
+    def select_actions(self, states: np.ndarray) -> np.ndarray:
+        self.last_result = self.search.run(states)
+        return self.last_result.actions
+
+    def reset(self) -> None:
+        self.search.reset()
+
+
+class AlphaBetaSolver(Solver):
+    """Negamax to a fixed depth with alpha-beta pruning; ``last_values`` holds the root
+    values of the latest move (a win scores above 2, a loss below -2, see
+    :mod:`solvers.negamax`)."""
+
+    name = "alphabeta"
+    description = "depth-limited negamax with alpha-beta and move ordering, compiled with Numba"
+    params = (
+        Param("depth", int, 3, "plies searched", 1, 64),
+        Param("rollouts", int, 4, "random playouts per leaf when the game has no heuristic", 1, 10_000),
+        Param("threads", int, 1, "threads searching positions of a batch in parallel", 1, 256),
+    )
+
+    @classmethod
+    def supports(cls, game: Game) -> bool:
+        return _compiled(game) and game.num_players == 2
+
+    def __init__(self, game: Game, seed: int | None = None, **config: Any) -> None:
+        super().__init__(game, seed, **config)
+        from engine.mcts.compile import game_functions
+
+        self.gf = game_functions(game)
+        self.depth = int(config.get("depth", 3))
+        self.rollouts = int(config.get("rollouts", 4))
+        self.threads = int(config.get("threads", 1))
+        self.last_values: np.ndarray | None = None
+        self.last_visited: np.ndarray | None = None
+
+    def select_actions(self, states: np.ndarray) -> np.ndarray:
+        from engine.mcts.compile import call, set_threads
+        from solvers.negamax import negamax_batch
+
+        g = self.game
+        states = np.ascontiguousarray(np.atleast_2d(states), dtype=self.gf.state_dtype)
+        for i, s in enumerate(states):
+            if g.outcome(s)[0]:
+                raise VarenaError(f"alphabeta: state {i} is terminal; there is no move to search")
+        b = len(states)
+        rng = self.rng.integers(2**63, size=b).astype(np.uint64)
+        actions = np.empty(b, np.int64)
+        values = np.empty(b, np.float64)
+        visited = np.empty(b, np.int64)
+        set_threads(self.threads)
+        call(negamax_batch, (states, np.int64(g.num_actions), np.int64(self.depth),
+                             np.int64(self.rollouts), self.gf.has_heuristic, self.gf.has_playout,
+                             np.int64(g.max_moves), rng, actions, values, visited),
+             self.gf, parallel=True)
+        self.last_values, self.last_visited = values, visited
+        return actions

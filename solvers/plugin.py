@@ -11,6 +11,9 @@ SOLVERS = (
     ("solvers.classical", "HeldKarp"),
     ("solvers.classical", "Lkh"),
     ("solvers.classical", "Reference"),
+    ("solvers.baselines", "MCTSSolver"),
+    ("solvers.baselines", "AlphaBetaSolver"),
+    ("solvers.alphavit.agent", "AlphaViTSolver"),
 )
 
 

@@ -1,0 +1,125 @@
+"""Rollout MCTS speed: varena vs OpenSpiel's C++ MCTSBot vs a bare Numba UCT, one run.
+
+9x9 freestyle Gomoku from the empty board, one random rollout per leaf, UCT (c=1.4 for
+all three), the same number of simulations per search. Figures (one JSON object each):
+
+- ``mcts_one_core``: one tree, one thread; baseline OpenSpiel ``pyspiel.MCTSBot`` with
+  ``pyspiel.RandomRolloutEvaluator(1, seed)`` (target ratio >= 4);
+- ``mcts_one_core_vs_bare``: the same figure against ``bench/bare_uct.py``, a single-purpose
+  compiled UCT (target ratio >= 0.7);
+- ``mcts_two_cores_b64``: B=64 trees in flight, 2 threads, against the same 64 searches on
+  one thread (target ratio >= 1.8);
+- ``mcts_two_cores_b64_vs_openspiel``: the same figure against OpenSpiel's bot in 2
+  processes running 32 searches each.
+
+Other processes share the machine, so each figure is the best of ``--repeats`` timings.
+``--strength`` also runs bench/mcts_strength.py (20 games against OpenSpiel's bot).
+
+    .venv/bin/python bench/mcts.py [--sims 10000] [--batch-sims 1000] [--strength]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import pathlib
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+
+C = 1.4
+GAME = {"game": "gomoku 9x9 freestyle", "rollouts": 1, "c": C}
+
+
+def emit(name, value, baseline, baseline_value, **params):
+    ratio = value / baseline_value if baseline_value else None
+    print(json.dumps({"name": name, "value": round(value), "unit": "simulations/s",
+                      "baseline": baseline, "baseline_value": round(baseline_value),
+                      "ratio": round(ratio, 2) if ratio else None, "params": {**GAME, **params}}),
+          flush=True)
+
+
+def varena_rate(batch: int, sims: int, threads: int, repeats: int) -> float:
+    from engine.host import get_host
+    from engine.mcts import MCTS, MCTSOptions
+
+    g = get_host().make_game("gomoku:size=9")
+    search = MCTS(g, MCTSOptions(sims=sims, c=C, reuse=False, threads=threads), seed=0)
+    states = np.repeat(g.initial_state()[None], batch, axis=0)
+    search.run(states[:, :])  # compile or load, allocate
+    best = 0.0
+    for _ in range(repeats):
+        t = time.perf_counter()
+        r = search.run(states)
+        best = max(best, r.simulations.sum() / (time.perf_counter() - t))
+    return best
+
+
+def openspiel_searches(args: tuple[int, int, int]) -> tuple[int, float]:
+    """(simulations, seconds) of ``n`` OpenSpiel searches of ``sims`` from the empty board."""
+    n, sims, seed = args
+    import pyspiel
+
+    game = pyspiel.load_game("gomoku", {"size": 9, "connect": 5})
+    bot = pyspiel.MCTSBot(game, pyspiel.RandomRolloutEvaluator(1, seed), C, sims, 4000, False,
+                          seed, False)
+    state = game.new_initial_state()
+    bot.step(state)  # warm up
+    t = time.perf_counter()
+    for _ in range(n):
+        bot.step(state)
+    return n * sims, time.perf_counter() - t
+
+
+def openspiel_rate(searches: int, sims: int, procs: int, repeats: int) -> float:
+    best = 0.0
+    for r in range(repeats):
+        if procs == 1:
+            done, secs = openspiel_searches((searches, sims, r))
+        else:
+            with mp.get_context("spawn").Pool(procs) as pool:
+                parts = pool.map(openspiel_searches,
+                                 [(searches // procs, sims, 100 * r + i) for i in range(procs)])
+            done, secs = sum(p[0] for p in parts), max(p[1] for p in parts)
+        best = max(best, done / secs)
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sims", type=int, default=10_000, help="simulations of the one-tree search")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--batch-sims", type=int, default=1000, help="simulations per tree, B trees")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--strength", action="store_true", help="also play bench/mcts_strength.py")
+    args = ap.parse_args()
+
+    from bench.bare_uct import sims_per_second
+
+    one = varena_rate(1, args.sims, 1, args.repeats)
+    spiel_one = openspiel_rate(1, args.sims, 1, args.repeats)
+    bare = sims_per_second(args.sims, args.repeats)
+    emit("mcts_one_core", one, "openspiel MCTSBot (C++)", spiel_one, sims=args.sims, batch=1, threads=1)
+    emit("mcts_one_core_vs_bare", one, "bare numba UCT (bench/bare_uct.py)", bare, sims=args.sims,
+         batch=1, threads=1)
+
+    b, s = args.batch, args.batch_sims
+    two = varena_rate(b, s, 2, args.repeats)
+    one_b = varena_rate(b, s, 1, args.repeats)
+    spiel_two = openspiel_rate(b, s, 2, args.repeats)
+    emit("mcts_two_cores_b64", two, "varena, same 64 trees on one thread", one_b, sims=s, batch=b,
+         threads=2)
+    emit("mcts_two_cores_b64_vs_openspiel", two, "openspiel MCTSBot (C++), 2 processes", spiel_two,
+         sims=s, batch=b, threads=2)
+    if args.strength:
+        from bench.mcts_strength import main as strength
+
+        strength([])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""MCTS over a batch of games: trees, root policy, evaluator loop, tree reuse, moves out.
+
+``MCTS(game, options, evaluator).run(states)`` searches every state of ``states`` (one tree
+each) and returns a :class:`SearchResult`. With the default :class:`RolloutEvaluator` the
+simulations run entirely compiled; with any other evaluator each simulation step is one
+evaluator call on the leaves of all trees.
+
+Tree reuse: between calls, each tree looks for the new position among its stored nodes
+within two plies of the old root (our move, then the opponent's reply), comparing states;
+when found, that subtree becomes the root (copied compactly, so memory stays bounded),
+otherwise the tree starts afresh. Nothing has to be told about the opponent's move.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.api import Game
+from engine.errors import VarenaError
+from engine.mcts import batched, policies
+from engine.mcts.compile import call, game_functions, set_threads
+from engine.mcts.evaluators import Evaluator, RolloutEvaluator, checked
+from engine.mcts.options import MCTSOptions, check_options
+from engine.mcts.tree import Tree, capacity, find_state, make_config, new_tree, reroot, root_stats
+
+log = logging.getLogger("varena.mcts")
+
+REUSE_DEPTH = 2
+NODE_BYTES = 24            # parent, action, visits, value sum, prior, slot
+AUTO_BYTES = 1 << 30       # memory the automatic budget may give all trees of one search
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """What a search of B positions found (A = the game's number of actions).
+
+    - actions int64 ``[B]``: the chosen moves.
+    - policy float32 ``[B, A]``: policy targets (visit distribution; Gumbel: the improved
+      policy).
+    - visits int32 ``[B, A]``: root visit counts; q float32 ``[B, A]``: root children's mean
+      values for the player to move (NaN where unvisited); value float32 ``[B]``: the root's
+      mean value for the player to move.
+    - simulations int32 ``[B]``: simulations run in this call; pool_full bool ``[B]``:
+      trees that stopped early because their node or state pool filled up.
+    """
+
+    actions: np.ndarray
+    policy: np.ndarray
+    visits: np.ndarray
+    q: np.ndarray
+    value: np.ndarray
+    simulations: np.ndarray
+    pool_full: np.ndarray
+
+
+class MCTS:
+    """Batched tree search for one configured game with compiled kernels."""
+
+    def __init__(self, game: Game, options: MCTSOptions | None = None,
+                 evaluator: Evaluator | None = None, seed: int | None = None) -> None:
+        self.game = game
+        self.options = options or MCTSOptions()
+        check_options(self.options)
+        if game.num_players not in (1, 2):
+            raise VarenaError(f"MCTS supports one- and two-player games, not {game.num_players}")
+        self.gf = game_functions(game)
+        self.evaluator = evaluator if evaluator is not None else RolloutEvaluator(game, 1)
+        self.compiled_rollouts = isinstance(self.evaluator, RolloutEvaluator)
+        rollouts = self.evaluator.rollouts if self.compiled_rollouts else 1
+        o = self.options
+        # the compiled path runs one simulation at a time per tree: no virtual loss needed
+        vloss = 0 if self.compiled_rollouts else o.vloss
+        self.cfg = make_config(o.rule, o.c, o.c_base, o.fpu, vloss, game.num_players == 2,
+                               rollouts, game.max_moves)
+        self.rng = np.random.default_rng(seed)
+        self.seed = int(self.rng.integers(2**62))
+        self.tree: Tree | None = None
+        self.spare: Tree | None = None
+        self._compiled: dict = {}  # entry point -> dispatcher (argument types are fixed)
+        self._warned = False
+
+    # -- memory -------------------------------------------------------------------------------
+    def _budget(self, batch: int = 1) -> tuple[int, int]:
+        """(nodes, states) per tree; auto: room for one move's simulations, twice with reuse,
+        within AUTO_BYTES for all trees (beyond that a search stops early and says so)."""
+        o, g = self.options, self.game
+        reuse = 2 if o.reuse else 1
+        per_state = g.state_len * self.gf.state_dtype.itemsize + 16
+        nodes = o.nodes or min((1 + o.sims * g.num_actions) * reuse,
+                               max(4096, AUTO_BYTES // 2 // (NODE_BYTES * batch)))
+        states = min(nodes, (o.sims + 2) * reuse, max(64, AUTO_BYTES // 2 // (per_state * batch)))
+        return int(nodes), int(max(states, 2))
+
+    def _allocate(self, batch: int) -> Tree:
+        nodes, states = self._budget(batch)
+        g = self.game
+        return new_tree(batch, nodes, states, g.state_len, self.gf.state_dtype, g.num_actions,
+                        seed=int(self.rng.integers(2**62)))
+
+    def reset(self) -> None:
+        """Forget all trees (new games start)."""
+        self.tree = self.spare = None
+
+    def _roots(self, states: np.ndarray) -> None:
+        """Point every tree at its new root, reusing subtrees where the position is known."""
+        b = len(states)
+        if self.tree is None or self.tree.num_nodes.shape[0] != b:
+            self.tree = self._allocate(b)
+            self.spare = None
+            reset = np.ones(b, np.bool_)
+        elif self.options.reuse:
+            roots = np.array([find_state(self.tree, i, states[i], REUSE_DEPTH) for i in range(b)],
+                             np.int64)
+            if self.spare is None:
+                self.spare = self._allocate(b)
+            nodes, nstates = capacity(self.tree)
+            keep_nodes = nodes - (1 + self.options.sims * self.game.num_actions)
+            keep_states = nstates - (self.options.sims + 1)
+            if keep_nodes < 2 or keep_states < 1:  # an explicit small budget: keep up to half
+                keep_nodes, keep_states = nodes // 2, nstates // 2
+            kept = np.zeros(b, np.bool_)
+            reroot(self.tree, self.spare, roots, keep_nodes, keep_states, kept)
+            self.tree, self.spare = self.spare, self.tree
+            self.tree.rng[:] = self.spare.rng  # every tree continues its own random stream
+            reset = ~kept
+        else:
+            reset = np.ones(b, np.bool_)
+        call(batched.init_roots, (self.tree, states, reset), self.gf, memo=self._compiled)
+
+    # -- simulations --------------------------------------------------------------------------
+    def _simulate(self, n: int, forced: np.ndarray | None = None) -> np.ndarray:
+        """Run ``n`` simulations per tree; ``forced`` int32 ``[B, n]`` root children or None."""
+        t = self.tree
+        b = t.num_nodes.shape[0]
+        if forced is None:
+            forced = np.full((b, 0), -1, np.int32)
+        done = np.zeros(b, np.int32)
+        if n <= 0:
+            return done
+        if self.compiled_rollouts:
+            call(batched.run_rollouts, (t, self.cfg, np.int64(n), forced, self.gf.has_playout, done),
+                 self.gf, parallel=True, memo=self._compiled)
+            return done
+        k_max = self.options.leaves
+        a = self.game.num_actions
+        leaf_states = np.zeros((b * k_max, self.game.state_len), self.gf.state_dtype)
+        priors = np.zeros((b * k_max, a), np.float32)
+        values = np.zeros(b * k_max, np.float32)
+        offset = 0
+        while offset < n:
+            k = min(k_max, n - offset)
+            lv, st = np.empty((b, k), np.int32), np.empty((b, k), np.int32)
+            call(batched.select_batch, (t, self.cfg, np.int64(k), np.int64(offset), forced, lv, st,
+                                        leaf_states), self.gf, parallel=True, memo=self._compiled)
+            rows = np.flatnonzero(st.reshape(-1) == 0)  # EVAL
+            if rows.size:
+                p, v = checked(self.evaluator(leaf_states[rows]), rows.size, a)
+                priors[rows] = p
+                values[rows] = v
+            call(batched.update_batch, (t, self.cfg, lv, st, priors[: b * k], values[: b * k], done),
+                 self.gf, parallel=True, memo=self._compiled)
+            if t.full.all():
+                break
+            offset += k
+        return done
+
+    # -- the search ---------------------------------------------------------------------------
+    def run(self, states: np.ndarray) -> SearchResult:
+        """Search each of ``states`` (``[B, L]``) and pick a move for each."""
+        g, o = self.game, self.options
+        states = np.ascontiguousarray(np.atleast_2d(states), dtype=self.gf.state_dtype)
+        if states.ndim != 2 or states.shape[1] != g.state_len:
+            raise VarenaError(f"states must be [B, {g.state_len}], got {list(states.shape)}")
+        for i, s in enumerate(states):
+            if g.outcome(s)[0]:
+                raise VarenaError(f"state {i} is terminal: the game is over, there is no move to search")
+        set_threads(o.threads)
+        self._roots(states)
+        try:
+            return self._search(len(states))
+        except BaseException:
+            self.reset()  # an evaluator failed mid-step: pending leaves hold virtual loss
+            raise
+
+    def _search(self, b: int) -> SearchResult:
+        o, t = self.options, self.tree
+        done = np.zeros(b, np.int32)
+        if (t.first_child[:, 0] < 0).any() and o.root != "plain":
+            done += self._simulate(1)  # the root's own evaluation expands it
+        if o.root == "dirichlet":
+            for i in range(b):
+                policies.add_dirichlet_noise(t, i, self.rng, o.dirichlet_alpha, o.dirichlet_eps)
+        gumbel: list[policies.GumbelRoot] = []
+        if o.root == "gumbel":
+            done += self._gumbel(o.sims - int(done.max()), gumbel)
+        else:
+            done += self._simulate(o.sims - int(done.max()))
+        return self._result(done, gumbel)
+
+    def _gumbel(self, sims: int, roots: list[policies.GumbelRoot]) -> np.ndarray:
+        o, t = self.options, self.tree
+        b = t.num_nodes.shape[0]
+        roots.extend(policies.GumbelRoot.start(policies.root_children(t, i), o.gumbel_m, self.rng)
+                     for i in range(b))
+        done = np.zeros(b, np.int32)
+        m = max(r.kept.size for r in roots)
+        for budget in policies.phase_budgets(max(sims, 0), m):
+            if budget == 0:
+                continue
+            forced = np.stack([r.forced(budget) for r in roots])
+            done += self._simulate(budget, forced)
+            for i, r in enumerate(roots):
+                ch = policies.root_children(t, i)
+                r.halve(ch, self._qn(i, ch.q), o.gumbel_c_visit, o.gumbel_c_scale)
+        return done
+
+    def _qn(self, i: int, q: np.ndarray) -> np.ndarray:
+        t = self.tree
+        return policies.normalised_q(q, self.game.num_players == 2, t.vmin[i], t.vmax[i])
+
+    def _result(self, done: np.ndarray, gumbel: list[policies.GumbelRoot]) -> SearchResult:
+        o, t, a = self.options, self.tree, self.game.num_actions
+        b = t.num_nodes.shape[0]
+        visits = np.zeros((b, a), np.int32)
+        q = np.zeros((b, a), np.float32)
+        root_stats(t, visits, q)
+        actions = np.zeros(b, np.int64)
+        policy = np.zeros((b, a), np.float32)
+        value = np.where(t.visits[:, 0] > 0, t.value_sum[:, 0] / np.maximum(t.visits[:, 0], 1), 0.0)
+        for i in range(b):
+            ch = policies.root_children(t, i)
+            if gumbel:
+                r = gumbel[i]
+                r.children = ch
+                qn = self._qn(i, ch.q)
+                j = r.choice(qn, o.gumbel_c_visit, o.gumbel_c_scale)
+                root_qn = float(self._qn(i, np.array([value[i]]))[0])
+                policy[i, ch.actions] = r.improved_policy(qn, root_qn, o.gumbel_c_visit, o.gumbel_c_scale)
+            else:
+                j = policies.choose_from_visits(ch.visits, ch.q, o.temperature, self.rng)
+                policy[i] = policies.visit_policy(ch.actions, ch.visits, a)
+            actions[i] = ch.actions[j]
+        full = t.full != 0
+        if full.any() and not self._warned:
+            self._warned = True
+            log.warning("mcts: the tree pool of %d of %d games filled up (fewest simulations: %d of "
+                        "%d); moves come from the simulations done; raise nodes= (now %d) to search fully",
+                        int(full.sum()), b, int(done.min()), o.sims, self._budget(b)[0])
+        return SearchResult(actions, policy, visits, q, value.astype(np.float32), done, full)
+
