@@ -18,22 +18,9 @@ Usage: ``python bench/go_playouts.py [--seconds 2] [--sizes 9,19]``; one JSON ob
 from __future__ import annotations
 
 import argparse
-import json
-import time
 
 import numpy as np
-
-
-def _timed(run_one, seconds: float) -> tuple[int, int, float]:
-    """Run ``run_one(i) -> moves`` until ``seconds`` pass; (games, moves, elapsed)."""
-    games = moves = 0
-    start = time.perf_counter()
-    while True:
-        moves += run_one(games)
-        games += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return games, moves, elapsed
+from _common import line, openspiel_cpp, openspiel_python, timed
 
 
 def varena_playout(size: int, seconds: float, rollout: str = "uniform") -> tuple[int, int, float]:
@@ -49,7 +36,7 @@ def varena_playout(size: int, seconds: float, rollout: str = "uniform") -> tuple
         game.kernels.playout(state, i)
         return game.move_number(state)
 
-    return _timed(one, seconds)
+    return timed(one, seconds)
 
 
 def varena_step(size: int, seconds: float) -> tuple[int, int, float]:
@@ -87,47 +74,13 @@ def varena_step(size: int, seconds: float) -> tuple[int, int, float]:
         state[:] = init
         return random_game(state, mask, i)
 
-    return _timed(one, seconds)
+    return timed(one, seconds)
 
 
-def openspiel_cpp(size: int, seconds: float) -> tuple[int, int, float]:
-    import pyspiel
-
-    game = pyspiel.load_game("go", {"board_size": size})
-    bots = [pyspiel.make_uniform_random_bot(0, 1), pyspiel.make_uniform_random_bot(1, 2)]
-
-    def one(i: int) -> int:
-        state = game.new_initial_state()
-        pyspiel.evaluate_bots(state, bots, i)
-        return state.move_number()
-
-    return _timed(one, seconds)
 
 
-def openspiel_python(size: int, seconds: float) -> tuple[int, int, float]:
-    import pyspiel
-
-    game = pyspiel.load_game("go", {"board_size": size})
-    rng = np.random.default_rng(0)
-
-    def one(i: int) -> int:
-        state = game.new_initial_state()
-        n = 0
-        while not state.is_terminal():
-            legal = state.legal_actions()
-            state.apply_action(legal[rng.integers(len(legal))])
-            n += 1
-        return n
-
-    return _timed(one, seconds)
 
 
-def _line(name: str, value: float, unit: str, baseline: str | None, base: float | None,
-          params: dict) -> str:
-    ratio = round(value / base, 2) if base else None
-    return json.dumps({"name": name, "value": round(value, 1), "unit": unit,
-                       "baseline": baseline, "baseline_value": None if base is None else
-                       round(base, 1), "ratio": ratio, "params": params})
 
 
 def main() -> None:
@@ -141,8 +94,8 @@ def main() -> None:
             "varena_playout": varena_playout(size, args.seconds),
             "varena_playout_noeye": varena_playout(size, args.seconds, "noeye"),
             "varena_step_legal_mask": varena_step(size, args.seconds),
-            "openspiel_cpp": openspiel_cpp(size, args.seconds),
-            "openspiel_python": openspiel_python(size, args.seconds),
+            "openspiel_cpp": openspiel_cpp("go", {"board_size": size}, args.seconds),
+            "openspiel_python": openspiel_python("go", {"board_size": size}, args.seconds),
         }
         rate = {k: (m / t, g / t, m / g) for k, (g, m, t) in results.items()}
         cpp_m, cpp_g, _ = rate["openspiel_cpp"]
@@ -151,20 +104,20 @@ def main() -> None:
             if name.startswith("openspiel"):
                 continue
             p = dict(params, mean_game_length=round(length, 1))
-            print(_line(f"go{size}_{name}_moves_per_s", mps, "moves/s", "openspiel_cpp",
+            print(line(f"go{size}_{name}_moves_per_s", mps, "moves/s", "openspiel_cpp",
                         cpp_m, p))
-            print(_line(f"go{size}_{name}_games_per_s", gps, "games/s", "openspiel_cpp",
+            print(line(f"go{size}_{name}_games_per_s", gps, "games/s", "openspiel_cpp",
                         cpp_g, p))
         mps, gps, length = rate["varena_playout"]
         p = dict(params, mean_game_length=round(length, 1))
-        print(_line(f"go{size}_varena_playout_moves_per_s", mps, "moves/s",
+        print(line(f"go{size}_varena_playout_moves_per_s", mps, "moves/s",
                     "openspiel_python", py_m, p))
-        print(_line(f"go{size}_varena_playout_games_per_s", gps, "games/s",
+        print(line(f"go{size}_varena_playout_games_per_s", gps, "games/s",
                     "openspiel_python", py_g, p))
         for name in ("openspiel_cpp", "openspiel_python"):
             mps, gps, length = rate[name]
             p = dict(params, mean_game_length=round(length, 1))
-            print(_line(f"go{size}_{name}_moves_per_s", mps, "moves/s", None, None, p))
+            print(line(f"go{size}_{name}_moves_per_s", mps, "moves/s", None, None, p))
 
 
 if __name__ == "__main__":

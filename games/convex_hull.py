@@ -42,6 +42,12 @@ from games.points import (
     size_param,
     unique_representatives,
 )
+from games.points import (
+    one_player as to_play,
+)
+from games.points import (
+    stored_outcome as outcome,
+)
 
 MAX_N = 10_000
 
@@ -87,18 +93,6 @@ def legal_mask(state: np.ndarray, out: np.ndarray) -> None:
     for i in range(n):
         out[i] = not done and state[HEADER + 4 * n + i] == 0.0 and i > first
     out[n] = not done and t > 0
-
-
-@numba.njit(cache=True)
-def outcome(state: np.ndarray) -> tuple[bool, float]:
-    if state[DONE] != 0.0:
-        return True, state[VALUE]
-    return False, 0.0
-
-
-@numba.njit(cache=True)
-def to_play(state: np.ndarray) -> int:
-    return 0
 
 
 def sample(n: int, rng: np.random.Generator) -> np.ndarray:

@@ -45,6 +45,12 @@ from games.points import (
     size_param,
     unique_representatives,
 )
+from games.points import (
+    one_player as to_play,
+)
+from games.points import (
+    stored_outcome as outcome,
+)
 
 MAX_N = 1000
 
@@ -133,18 +139,6 @@ def legal_mask(state: np.ndarray, out: np.ndarray) -> None:
         for k in range(n):
             out[k] = b < k <= n - 1 and (not tied or k > q2)
         out[n] = False
-
-
-@numba.njit(cache=True)
-def outcome(state: np.ndarray) -> tuple[bool, float]:
-    if state[DONE] != 0.0:
-        return True, state[VALUE]
-    return False, 0.0
-
-
-@numba.njit(cache=True)
-def to_play(state: np.ndarray) -> int:
-    return 0
 
 
 def sample(n: int, rng: np.random.Generator) -> np.ndarray:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numba
 import numpy as np
 
 from engine.api import NumbaGame, Tokens
@@ -28,6 +29,20 @@ from engine.params import Param
 
 HEADER = 8
 N, T, DONE, VALUE, TARGET_LEN = 0, 1, 2, 3, 4
+
+
+@numba.njit(cache=True)
+def stored_outcome(state: np.ndarray) -> tuple[bool, float]:
+    """The ``outcome`` kernel of problems whose step writes the final score in the header."""
+    if state[DONE] != 0.0:
+        return True, state[VALUE]
+    return False, 0.0
+
+
+@numba.njit(cache=True)
+def one_player(state: np.ndarray) -> int:
+    """The ``to_play`` kernel of every one-player problem."""
+    return 0
 
 
 class InvalidInstanceError(VarenaError, ValueError):

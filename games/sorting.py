@@ -31,6 +31,12 @@ from games.points import (
     first_repeat,
     size_param,
 )
+from games.points import (
+    one_player as to_play,
+)
+from games.points import (
+    stored_outcome as outcome,
+)
 
 MAX_N = 10_000
 
@@ -63,18 +69,6 @@ def legal_mask(state: np.ndarray, out: np.ndarray) -> None:
     done = state[DONE] != 0.0
     for i in range(n):
         out[i] = not done and state[HEADER + 3 * n + i] == 0.0
-
-
-@numba.njit(cache=True)
-def outcome(state: np.ndarray) -> tuple[bool, float]:
-    if state[DONE] != 0.0:
-        return True, state[VALUE]
-    return False, 0.0
-
-
-@numba.njit(cache=True)
-def to_play(state: np.ndarray) -> int:
-    return 0
 
 
 def sample(n: int, rng: np.random.Generator) -> np.ndarray:

@@ -36,6 +36,9 @@ from games.points import (
     sample_points,
     size_param,
 )
+from games.points import (
+    one_player as to_play,
+)
 from games.tsp_distance import TspProblem
 from games.tsp_reference import reference_tour
 
@@ -83,11 +86,6 @@ def outcome(state: np.ndarray) -> tuple[bool, float]:
     if state[DONE] != 0.0:
         return True, -state[VALUE]
     return False, 0.0
-
-
-@numba.njit(cache=True)
-def to_play(state: np.ndarray) -> int:
-    return 0
 
 
 @numba.njit(cache=True)
