@@ -69,7 +69,7 @@ def test_interrupted_run_resumes_without_loss_or_double_count(tmp_path):
     assert [r.key for r in rows[:5]] == seen[:5]
 
 
-def test_sigkill_in_the_middle_of_a_parallel_tournament(tmp_path):
+def _start_and_wait(tmp_path, min_games):
     out = tmp_path / "t"
     fake = f'gomocup:cmd="{sys.executable} {FAKE} gomocup good"'  # slow enough to be caught
     args = [sys.executable, "-c", "from engine.cli import main; main()", "tournament",
@@ -88,9 +88,24 @@ def test_sigkill_in_the_middle_of_a_parallel_tournament(tmp_path):
                 count = sqlite3.connect(db).execute("SELECT COUNT(*) FROM games").fetchone()[0]
             except sqlite3.OperationalError:
                 continue
-            if count >= 3:
+            if count >= min_games:
                 break
-    assert proc.poll() is None, "the tournament finished before it could be killed"
+    assert proc.poll() is None, "the tournament finished before it could be stopped"
+    return proc, args, db
+
+
+def test_ctrl_c_stops_cleanly_and_resume_completes(tmp_path):
+    proc, args, db = _start_and_wait(tmp_path, 3)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends to the whole group
+    assert proc.wait(timeout=120) == 130
+    rows = sqlite3.connect(db).execute("SELECT key FROM games").fetchall()
+    assert 3 <= len(rows) < 48
+    result = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and json.loads(result.stdout)["games_played"] == 48
+
+
+def test_sigkill_in_the_middle_of_a_parallel_tournament(tmp_path):
+    proc, args, db = _start_and_wait(tmp_path, 3)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     before = dict(sqlite3.connect(db).execute("SELECT key, moves FROM games").fetchall())
