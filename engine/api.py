@@ -275,10 +275,10 @@ class Solver(ABC):
     def select_actions(self, states: np.ndarray) -> np.ndarray:
         """int64 ``[B]``: one legal action for each state (``[B, state_len]``)."""
 
-    def reset(self) -> None:
+    def reset(self) -> None:  # noqa: B027 - optional hook, a no-op unless overridden
         """Forget anything kept between moves (a new game starts)."""
 
-    def observe_move(self, action: int) -> None:
+    def observe_move(self, action: int) -> None:  # noqa: B027 - optional hook
         """Learn of a move just played in the current game, by anyone (referees call this
         after every move, openings included); agents that keep state between moves (tree
         reuse, external engines) follow the game through it."""

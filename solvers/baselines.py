@@ -78,6 +78,10 @@ class MCTSSolver(Solver):
         self.last_result = self.search.run(states)
         return self.last_result.actions
 
+    def set_move_time(self, seconds: float | None) -> None:
+        """Think at most ``seconds`` per move (``sims`` stays the cap); None lifts the limit."""
+        self.search.move_time = seconds
+
     def reset(self) -> None:
         self.search.reset()
 

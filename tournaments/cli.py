@@ -37,11 +37,13 @@ def _agents(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--seed", type=int)
 @click.option("--max-moves", type=click.IntRange(min=1))
 @click.option("--opening-moves", type=click.IntRange(min=0), help="Random opening moves.")
+@click.option("--sims", type=click.IntRange(min=1), help="Per-move limit: simulations of every agent with a sims parameter.")
+@click.option("--move-time", type=click.FloatRange(0, 3600, min_open=True), help="Per-move limit in seconds (agents that honour one).")
 @click.option("--openings", "openings_file", type=click.Path(dir_okay=False), help="Opening file.")
 @click.option("--anchor", help="Agent rated 0 Elo (default 'random').")
 @click.option("--json", "as_json", is_flag=True, help="No progress; print the report as JSON.")
 def tournament(config_file, games, agents, fmt, games_per_pairing, instances, concurrency, out,
-               resume, seed, max_moves, opening_moves, openings_file, anchor, as_json):
+               resume, seed, max_moves, opening_moves, sims, move_time, openings_file, anchor, as_json):
     """Play a tournament from CONFIG_FILE (TOML; or 'quick'/'standard', the shipped ones)
     and/or flags; flags override the file.
 
@@ -62,6 +64,7 @@ def tournament(config_file, games, agents, fmt, games_per_pairing, instances, co
     for attr, value in (("format", fmt), ("games_per_pairing", games_per_pairing),
                         ("instances", instances), ("concurrency", concurrency), ("seed", seed),
                         ("max_moves", max_moves), ("opening_moves", opening_moves),
+                        ("sims", sims), ("move_time", move_time),
                         ("openings_file", openings_file), ("anchor", anchor), ("out", out)):
         if value is not None:
             setattr(config, attr, value)
@@ -73,7 +76,13 @@ def tournament(config_file, games, agents, fmt, games_per_pairing, instances, co
 
 def _play_and_report(config, folder: Path, resume: bool, as_json: bool) -> None:
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from tournaments.runner import run
 

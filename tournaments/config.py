@@ -7,6 +7,8 @@ games_per_pairing = 4           # colours alternate within each pair of games
 opening_moves = 2               # random opening moves, the same opening played with both colours
 max_moves = 400
 seed = 1
+# sims = 400                    # per-move limits: simulations (agents with a sims parameter)
+# move_time = 1.0               # and/or seconds (agents that honour a move time)
 
 [agents]
 random = "random"
@@ -44,6 +46,8 @@ class Config:
     opening_moves: int = 2
     openings_file: str | None = None
     instances: int = 20  # leaderboard: instances per game
+    sims: int | None = None  # per-move limit: overrides `sims` of every agent that has one
+    move_time: float | None = None  # per-move limit in seconds, for agents that honour one
     anchor: str | None = "random"
     out: str | None = None
 
@@ -65,6 +69,12 @@ class Config:
                                  ("instances", self.instances, 1)):
             if not isinstance(value, int) or value < low:
                 raise SpecError(f"tournament: {what}={value!r} is not accepted; accepted: integer >= {low}")
+        if self.sims is not None and (not isinstance(self.sims, int) or self.sims < 1):
+            raise SpecError(f"tournament: sims={self.sims!r} is not accepted; accepted: integer >= 1")
+        if self.move_time is not None and (not isinstance(self.move_time, int | float)
+                                           or not 0 < self.move_time <= 3600):
+            raise SpecError(f"tournament: move_time={self.move_time!r} is not accepted; "
+                            "accepted: seconds in (0, 3600]")
         if self.max_moves is not None and (not isinstance(self.max_moves, int) or self.max_moves < 1):
             raise SpecError(f"tournament: max_moves={self.max_moves!r} is not accepted; accepted: integer >= 1")
         return self
@@ -72,7 +82,7 @@ class Config:
     def schedule_json(self) -> dict[str, Any]:
         """The part of the config that fixes the schedule (a resume must match it)."""
         keep = ("games", "agents", "format", "games_per_pairing", "seed", "max_moves",
-                "opening_moves", "openings_file", "instances")
+                "opening_moves", "openings_file", "instances", "sims", "move_time")
         return {k: v for k, v in asdict(self).items() if k in keep}
 
 

@@ -106,6 +106,14 @@ class _EngineAgent(Solver):
         self.engine: EngineProcess | None = None
         self.history: list[int] = []
         self.sent = 0
+        self.move_time: float | None = None
+
+    def set_move_time(self, seconds: float | None) -> None:
+        """Tell the engine to think about ``seconds`` per move (from its next game on)."""
+        self.move_time = seconds
+
+    def _think_seconds(self) -> float:
+        return self.move_time if self.move_time is not None else self.config["timeout"]
 
     @classmethod
     def available(cls, args: dict) -> str:
@@ -188,7 +196,7 @@ class GtpAgent(_EngineAgent):
         self._ask(f"boardsize {g.width}")
         self._ask("clear_board")
         self._ask(f"komi {g.komi:g}")
-        self._ask(f"time_settings 0 {max(1, int(self.config['timeout']))} 1")
+        self._ask(f"time_settings 0 {max(1, round(self._think_seconds()))} 1")
 
     def select_actions(self, states: np.ndarray) -> np.ndarray:
         if len(states) != 1:
@@ -240,7 +248,7 @@ class GomocupAgent(_EngineAgent):
         if self._answer().upper() != "OK":
             raise AgentError(f"{self.label}: START not acknowledged")
         rule = {"freestyle": 0, "standard": 1, "renju": 4, "caro": 8}.get(g.rule, 0)
-        self.engine.send(f"INFO timeout_turn {int(self.config['timeout'] * 1000)}")
+        self.engine.send(f"INFO timeout_turn {int(self._think_seconds() * 1000)}")
         self.engine.send(f"INFO rule {rule}")
         self.boarded = False
 

@@ -20,7 +20,7 @@ from engine import __version__
 from engine.atomic import write_atomic
 from engine.errors import SpecError, VarenaError
 from engine.host import get_host
-from engine.params import bind, parse_spec
+from engine.params import Spec, bind, parse_spec
 from tournaments.config import Config
 from tournaments.store import GameRow, Store
 
@@ -40,6 +40,7 @@ class Task:
     opening: tuple[int, ...]
     seed: int
     max_moves: int | None
+    move_time: float | None = None
 
 
 def _seed(base: int, key: str) -> int:
@@ -59,6 +60,18 @@ def agent_supports(spec: str, game) -> bool:
         if reason:
             raise SpecError(f"solver {parsed.name!r}: {reason}")
     return bool(cls.supports(game))
+
+
+def with_sims(spec: str, sims: int | None) -> str:
+    """``spec`` with its ``sims`` set to ``sims`` when its solver has that parameter."""
+    if sims is None:
+        return spec
+    parsed = parse_spec(spec)
+    cls = get_host().solver_class(parsed.name)
+    if not any(p.name == "sims" for p in cls.params):
+        return spec
+    args = tuple((k, v) for k, v in parsed.args if k != "sims") + (("sims", str(sims)),)
+    return str(Spec(parsed.name, args))
 
 
 def make_opening(game, moves: int, rng: np.random.Generator) -> tuple[int, ...]:
@@ -108,10 +121,11 @@ def schedule(config: Config) -> list[Task]:
     host = get_host()
     tasks: list[Task] = []
     playing: set[str] = set()
+    specs = {name: with_sims(spec, config.sims) for name, spec in config.agents.items()}
     for gspec in config.games:
         game = host.make_game(gspec)
         players = []
-        for name, spec in config.agents.items():
+        for name, spec in specs.items():
             try:
                 ok = agent_supports(spec, game)
             except SpecError as exc:
@@ -130,8 +144,8 @@ def schedule(config: Config) -> list[Task]:
             for name in players:
                 for i in range(config.instances):
                     key = f"{game.spec}|{name}|{i}"
-                    tasks.append(Task(key, game.spec, name, None, config.agents[name], None, (),
-                                      config.seed + i, config.max_moves))
+                    tasks.append(Task(key, game.spec, name, None, specs[name], None, (),
+                                      config.seed + i, config.max_moves, config.move_time))
             continue
         if game.num_players != 2:
             raise SpecError(f"{config.format} needs two-player games; {game.spec} is a one-player "
@@ -158,9 +172,9 @@ def schedule(config: Config) -> list[Task]:
             for k in range(config.games_per_pairing):
                 first, second = (a, b) if k % 2 == 0 else (b, a)
                 key = f"{game.spec}|{a}|{b}|{k}"
-                tasks.append(Task(key, game.spec, first, second, config.agents[first],
-                                  config.agents[second], openings[k // 2],
-                                  _seed(config.seed, key), config.max_moves))
+                tasks.append(Task(key, game.spec, first, second, specs[first], specs[second],
+                                  openings[k // 2], _seed(config.seed, key), config.max_moves,
+                                  config.move_time))
     idle = [n for n in config.agents if n not in playing and n not in config.optional]
     if idle:
         raise SpecError(f"agent {idle[0]!r} ({config.agents[idle[0]]}) cannot play any of the "
@@ -177,6 +191,9 @@ def play_task(task: Task) -> dict:
     specs = [task.first_spec] + ([task.second_spec] if task.second_spec else [])
     names = [task.first] + ([task.second] if task.second else [])
     agents = [host.make_agent(s, game, task.seed + i) for i, s in enumerate(specs)]
+    for agent in agents:
+        if task.move_time is not None and hasattr(agent, "set_move_time"):
+            agent.set_move_time(task.move_time)
     try:
         record, state = play_game(game, agents, names=names, seed=task.seed,
                                   max_moves=task.max_moves, opening=list(task.opening))

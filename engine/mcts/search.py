@@ -14,6 +14,7 @@ otherwise the tree starts afresh. Nothing has to be told about the opponent's mo
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +82,8 @@ class MCTS:
         self.spare: Tree | None = None
         self._compiled: dict = {}  # entry point -> dispatcher (argument types are fixed)
         self._warned = False
+        #: Seconds allowed per ``run`` (None: no limit, ``options.sims`` alone decides).
+        self.move_time: float | None = None
 
     # -- memory -------------------------------------------------------------------------------
     def _budget(self, batch: int = 1) -> tuple[int, int]:
@@ -194,11 +197,27 @@ class MCTS:
             for i in range(b):
                 policies.add_dirichlet_noise(t, i, self.rng, o.dirichlet_alpha, o.dirichlet_eps)
         gumbel: list[policies.GumbelRoot] = []
-        if o.root == "gumbel":
+        if o.root == "gumbel":  # sequential halving plans its budget: sims only
             done += self._gumbel(o.sims - int(done.max()), gumbel)
-        else:
+        elif self.move_time is None:
             done += self._simulate(o.sims - int(done.max()))
+        else:
+            done += self._simulate_until(o.sims - int(done.max()), time.perf_counter() + self.move_time)
         return self._result(done, gumbel)
+
+    def _simulate_until(self, sims: int, deadline: float) -> np.ndarray:
+        """Up to ``sims`` simulations per tree, in slices, stopping at ``deadline``.
+
+        The first slice always runs, so a move is found however short the time."""
+        done = np.zeros(self.tree.num_nodes.shape[0], np.int32)
+        slice_ = max(8, sims // 64)
+        while sims > 0:
+            n = min(slice_, sims)
+            done += self._simulate(n)
+            sims -= n
+            if self.tree.full.all() or time.perf_counter() >= deadline:
+                break
+        return done
 
     def _gumbel(self, sims: int, roots: list[policies.GumbelRoot]) -> np.ndarray:
         o, t = self.options, self.tree

@@ -3,7 +3,7 @@
 State: 9 cells (0 empty, 1 X, 2 O) then the player to move (0 = X, 1 = O); int8.
 """
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -78,7 +78,7 @@ class Perfect(Solver):
         return int(self.rng.choice(best) if self.config["random_ties"] else best[0])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _value(game, key):
     state = np.array(key, np.int8)
     done, value = game.outcome(state)

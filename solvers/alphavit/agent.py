@@ -111,6 +111,11 @@ class AlphaViTSolver(Solver):
             return out
         return priors.argmax(axis=1).astype(np.int64)
 
+    def set_move_time(self, seconds: float | None) -> None:
+        """Think at most ``seconds`` per move (``sims`` stays the cap); None lifts the limit."""
+        if self.search is not None:
+            self.search.move_time = seconds
+
     def reset(self) -> None:
         if self.search is not None:
             self.search.reset()

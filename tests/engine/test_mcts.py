@@ -206,3 +206,23 @@ def test_without_playout_kernel(ttt):
     block = T.position(game, "XX./.O./...")
     r = MCTS(game, MCTSOptions(sims=400), seed=0).run(block[None])
     assert r.actions[0] == 2
+
+
+def test_move_time_stops_the_search_early_but_always_finds_a_move():
+    import time
+
+    from engine.host import get_host
+
+    game = get_host().make_game("gomoku:size=9")
+    agent = get_host().make_agent("mcts:sims=1000000", game, seed=1)
+    agent.set_move_time(0.2)
+    state = game.initial_state()
+    agent.select_actions(state[None])  # compile outside the timed call
+    start = time.perf_counter()
+    action = agent.select_actions(state[None])[0]
+    assert time.perf_counter() - start < 10.0 and game.legal_mask(state)[action]
+    assert 8 <= agent.last_result.visits.sum() < 1_000_000
+    agent.set_move_time(0.0)
+    agent.reset()
+    agent.select_actions(state[None])
+    assert agent.last_result.visits.sum() >= 8  # the first slice always runs

@@ -17,8 +17,8 @@ def test_check_game_passes_a_correct_python_game(nim_cls):
 
 
 def test_check_game_passes_a_third_party_spec(plugin_dir, host_factory, monkeypatch):
-    from tests.engine.nim_source import GOOD
     import engine.host
+    from tests.engine.nim_source import GOOD
 
     plugin_dir("varena-nim", GOOD)
     monkeypatch.setattr(engine.host, "_HOST", host_factory())

@@ -190,3 +190,16 @@ def test_leaderboard_runs_every_solver_on_the_same_instances(tmp_path):
 def test_round_robin_on_a_problem_points_to_leaderboard(tmp_path):
     with pytest.raises(SpecError, match="use --format leaderboard"):
         schedule(_config(games=["tsp:n=8"]))
+
+
+def test_per_move_limits_reach_the_agents(tmp_path):
+    config = _config(agents={"random": "random", "m": "mcts:sims=999,c=0.5"}, games_per_pairing=2,
+                     sims=20, move_time=0.05)
+    tasks = schedule(config)
+    specs = {t.first: t.first_spec for t in tasks} | {t.second: t.second_spec for t in tasks}
+    assert specs == {"random": "random", "m": "mcts:c=0.5,sims=20"}
+    assert all(t.move_time == 0.05 for t in tasks)
+    rows = run(config, tmp_path).rows()
+    assert len(rows) == 2 and all(r.reason == "end" for r in rows)
+    with pytest.raises(SpecError, match="move_time=0 is not accepted"):
+        _config(move_time=0)
