@@ -74,8 +74,36 @@ def tournament(config_file, games, agents, fmt, games_per_pairing, instances, co
     _play_and_report(config, folder, resume, as_json)
 
 
+def _standings(rows) -> object:
+    """The running table: per agent games, W/D/L and score so far (two-player) or finished
+    instances and mean objective (problems)."""
+    from rich.table import Table
+
+    stats: dict[str, list[float]] = {}
+    for r in rows:
+        sides = [(r.first, r.score), (r.second, 1.0 - r.score)] if r.second else [(r.first, r.score)]
+        for name, score in sides:
+            st = stats.setdefault(name, [0, 0, 0, 0, 0.0])  # games, wins, draws, losses, total
+            st[0] += 1
+            st[4] += score
+            if r.second:
+                st[1 if score == 1.0 else 2 if score == 0.5 else 3] += 1
+    table = Table(title="standings so far", title_justify="left")
+    problems = any(r.second is None for r in rows)
+    for col in ("name", "games", "mean objective" if problems else "W/D/L", "" if problems else "score %"):
+        if col:
+            table.add_column(col, justify="left" if col == "name" else "right")
+    for name, st in sorted(stats.items(), key=lambda kv: -kv[1][4] / max(kv[1][0], 1)):
+        if problems:
+            table.add_row(name, str(st[0]), f"{st[4] / st[0]:.4g}")
+        else:
+            table.add_row(name, str(st[0]), f"{st[1]}/{st[2]}/{st[3]}", f"{100 * st[4] / st[0]:.1f}")
+    return table
+
+
 def _play_and_report(config, folder: Path, resume: bool, as_json: bool) -> None:
-    from rich.console import Console
+    from rich.console import Console, Group
+    from rich.live import Live
     from rich.progress import (
         BarColumn,
         Progress,
@@ -85,37 +113,45 @@ def _play_and_report(config, folder: Path, resume: bool, as_json: bool) -> None:
     )
 
     from tournaments.runner import run
+    from tournaments.store import Store
 
     console = Console(stderr=as_json)
-    progress = None
-    if not as_json:
-        progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                            TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                            TextColumn("ETA"), TimeRemainingColumn(), console=console)
+    seen = []
+    db = folder / "results.sqlite"
+    if resume and db.is_file():
+        old = Store(db)
+        seen = old.rows()
+        old.close()
+    progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                        TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                        TextColumn("ETA"), TimeRemainingColumn(), console=console)
+    live = None if as_json else Live(Group(progress, _standings(seen)), console=console,
+                                     refresh_per_second=4, transient=True)
     bar = [None]
 
     def on_result(row, done, total):
-        if progress is None:
+        seen.append(row)
+        if live is None:
             return
         if bar[0] is None:
             bar[0] = progress.add_task("games", total=total, completed=done - 1)
-        progress.update(bar[0], completed=done,
-                        description=f"{row.first} vs {row.second}: {row.result}"[:60]
-                        if row.second else f"{row.first}: {row.result}"[:60])
+        last = f"{row.first} vs {row.second}: {row.result}" if row.second else f"{row.first}: {row.result}"
+        progress.update(bar[0], completed=done, description=last[:60])
+        live.update(Group(progress, _standings(seen)))
 
     try:
-        if progress is not None:
-            progress.start()
+        if live is not None:
+            live.start()
         store = run(config, folder, resume=resume, on_result=on_result)
     except KeyboardInterrupt:
-        if progress is not None:
-            progress.stop()
+        if live is not None:
+            live.stop()
         click.echo(f"interrupted; continue with: varena tournament ... --out {folder} --resume",
                    err=True)
         sys.exit(130)
     finally:
-        if progress is not None:
-            progress.stop()
+        if live is not None:
+            live.stop()
     rows = store.rows()
     store.close()
     _report(rows, config.format, config.anchor, as_json, "json" if as_json else "table", folder)
