@@ -289,7 +289,9 @@ def serve(agent_spec: str, inp: IO[str], out: IO[str], seed: int | None = None) 
 def gomocup_command(agent_spec: str, seed: int | None) -> None:
     """Play as a Gomocup/Piskvork brain on stdin/stdout (for Gomocup managers and GUIs)."""
     from engine.host import get_host
-    from engine.params import parse_spec
+    from engine.params import bind, parse_spec
 
-    get_host().solver_class(parse_spec(agent_spec).name)  # an unknown solver fails now, clearly
+    spec = parse_spec(agent_spec)  # a bad agent spec fails now, as one clear line
+    cls = get_host().solver_class(spec.name)
+    bind(cls.params, dict(spec.args), f"solver {spec.name!r}")
     serve(agent_spec, sys.stdin, sys.stdout, seed=seed)

@@ -18,7 +18,6 @@ def gtp_command(agent_spec: str, game_spec: str, seed: int | None, name: str) ->
     import logging
     import sys
 
-    from engine.errors import VarenaError
     from engine.host import get_host
     from engine.params import parse_spec
     from games.go.gtp import GtpEngine
@@ -28,11 +27,9 @@ def gtp_command(agent_spec: str, game_spec: str, seed: int | None, name: str) ->
     spec = parse_spec(game_spec)
     if spec.name != "go":
         raise click.UsageError(f"--game must be a Go spec (go:...), got {game_spec!r}")
-    try:
-        game = host.make_game(game_spec)
-        params = {k: game.config[k] for k, _ in spec.args}
-        engine = GtpEngine(agent_spec, seed, params, host=host, name=name)
-        engine.agent  # noqa: B018  (fail now, with one clear line, on a bad agent spec)
-    except VarenaError as exc:
-        raise click.ClickException(str(exc)) from None
+    # A bad game or agent spec fails now, as varena's one-line error (exit code 2).
+    game = host.make_game(game_spec)
+    params = {k: game.config[k] for k, _ in spec.args}
+    engine = GtpEngine(agent_spec, seed, params, host=host, name=name)
+    engine.agent  # noqa: B018
     engine.serve(sys.stdin, sys.stdout)

@@ -72,3 +72,23 @@ def test_help_is_fast_and_imports_neither_torch_nor_numba():
             "print('HEAVY', heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "play" in out.stdout and "HEAVY []" in out.stdout, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["gtp", "--agent", "nosuch"], "error: unknown solver 'nosuch'"),
+        (["gtp", "--game", "go:size=99"], "accepted: integer 2..25"),
+        (["gomocup", "--agent", "mcts:sims=x"], "parameter sims='x' is not accepted"),
+        (["solve", "tsp:n=2", "--solver", "2opt"], "accepted: integer 3..10000"),
+        (["sprt", "--game", "gomoku:size=9", "--base", "random", "--test", "random",
+          "--elo0", "5", "--elo1", "1"], "must be greater than --elo0"),
+        (["ratings", "."], "no results.sqlite here"),
+    ],
+)
+def test_plugin_commands_answer_bad_input_with_one_line(args, message):
+    from engine.cli import full_cli
+
+    result = CliRunner().invoke(full_cli(), args, input="")
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert "Traceback" not in result.output
