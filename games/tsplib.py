@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.atomic import write_atomic
 from engine.errors import FormatError
 from games import tsp_distance as D
 
@@ -322,7 +323,7 @@ def dumps(inst: TsplibInstance, coord_format: str | None = None) -> str:
 
 
 def write(inst: TsplibInstance, path: str | Path) -> None:
-    Path(path).write_text(dumps(inst))
+    write_atomic(path, dumps(inst))
 
 
 def dumps_tour(tour: np.ndarray, name: str = "tour", comment: str = "") -> str:
@@ -337,7 +338,7 @@ def dumps_tour(tour: np.ndarray, name: str = "tour", comment: str = "") -> str:
 
 
 def write_tour(path: str | Path, tour: np.ndarray, name: str = "tour", comment: str = "") -> None:
-    Path(path).write_text(dumps_tour(tour, name, comment))
+    write_atomic(path, dumps_tour(tour, name, comment))
 
 
 _COMMENT_LENGTH = (re.compile(r"\((\d+(?:\.\d+)?)\)\s*$"),

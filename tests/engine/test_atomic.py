@@ -1,0 +1,25 @@
+import os
+
+import pytest
+
+from engine.atomic import write_atomic
+
+
+def test_write_atomic_replaces_whole_file_and_leaves_no_temp(tmp_path):
+    path = tmp_path / "sub" / "f.txt"
+    write_atomic(path, "one")
+    write_atomic(path, b"two")
+    assert path.read_text() == "two" and os.listdir(path.parent) == ["f.txt"]
+
+
+def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "f.txt"
+    write_atomic(path, "old")
+
+    def boom(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", boom)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(path, "new")
+    assert path.read_text() == "old" and os.listdir(tmp_path) == ["f.txt"]
