@@ -7,6 +7,17 @@ import tempfile
 from pathlib import Path
 
 
+def _mode(path: Path) -> int:
+    """The mode of the file being replaced, else what open() would give under the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        pass
+    mask = os.umask(0o022)  # read the umask (there is no other portable way), then restore it
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
     """Write ``data`` to ``path`` through a temp file in the same folder, fsync, rename."""
     path = Path(path)
@@ -14,6 +25,7 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
     raw = data.encode() if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _mode(path))  # mkstemp makes 0600: the result must read like any file
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
             f.flush()

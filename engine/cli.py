@@ -14,8 +14,11 @@ import click
 
 from engine import __version__
 from engine.errors import VarenaError
+from engine.params import SEED_MAX
 
 log = logging.getLogger("varena")
+
+SEED = click.IntRange(0, SEED_MAX)  # the one range of every --seed
 
 
 class _Group(click.Group):
@@ -113,7 +116,7 @@ def plugins(as_json: bool) -> None:
 @click.argument("game")
 @click.option("--p1", default="random", show_default=True, help="Agent spec of the first player.")
 @click.option("--p2", default="random", show_default=True, help="Agent spec of the second player.")
-@click.option("--seed", type=int, default=None, help="Seed for agents and instance sampling.")
+@click.option("--seed", type=SEED, default=None, help="Seed for agents and instance sampling.")
 @click.option("--max-moves", type=click.IntRange(min=1), default=None, help="Stop after N moves.")
 @click.option("--quiet", is_flag=True, help="Print only the result line.")
 def play(game: str, p1: str, p2: str, seed: int | None, max_moves: int | None, quiet: bool) -> None:

@@ -105,6 +105,7 @@ class VarenaEnv(gymnasium.Env):
     # -- opponent ---------------------------------------------------------------------------
     def _make_opponent(self, seed: int) -> None:
         spec = self.opponent_spec
+        self._close_opponent()
         if spec is None:
             self._opponent = None
         elif isinstance(spec, str):
@@ -120,6 +121,20 @@ class VarenaEnv(gymnasium.Env):
         while not self.game.outcome(self.state)[0] and self.game.to_play(self.state) != self.player:
             action = int(self._opponent.select_actions(self.state[None])[0])
             self.state = self.game.play(self.state, action)
+            self._observe(action)
+
+    def _observe(self, action: int) -> None:
+        # External engines (gtp:, gomocup:) follow the game only through observe_move.
+        observe = getattr(self._opponent, "observe_move", None)
+        if observe is not None:
+            observe(action)
+
+    def _close_opponent(self) -> None:
+        """End an opponent made here from a spec (an external engine is a process)."""
+        close = getattr(self._opponent, "close", None)
+        if isinstance(self.opponent_spec, str) and close is not None:
+            close()
+        self._opponent = None
 
     # -- gymnasium API ----------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict | None = None):
@@ -153,6 +168,7 @@ class VarenaEnv(gymnasium.Env):
             self._done = True
             return self._obs(), self.illegal_reward, True, False, self._info(illegal_action=True)
         self.state = self.game.next_state(self.state, a)
+        self._observe(a)
         self._opponent_moves()
         done = self.game.outcome(self.state)[0]
         self._done = done
@@ -164,6 +180,10 @@ class VarenaEnv(gymnasium.Env):
         if self.state is None or self._done:
             return np.zeros(self.game.num_actions, dtype=np.bool_)
         return self.game.legal_mask(self.state)
+
+    def close(self) -> None:
+        self._close_opponent()
+        super().close()
 
     def render(self):
         if self.render_mode == "ansi" and self.state is not None:

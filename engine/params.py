@@ -12,6 +12,9 @@ from typing import Any
 
 from engine.errors import SpecError
 
+# numpy refuses negative seeds and SQLite integers stop at 2**63; seeds + small offsets fit.
+SEED_MAX = 2**32 - 1
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 

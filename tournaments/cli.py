@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
 
 import click
 
+from engine.cli import SEED
 from engine.errors import SpecError
 
 
@@ -34,7 +36,7 @@ def _agents(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--concurrency", type=click.IntRange(min=1), help="Games in parallel (default: cores).")
 @click.option("--out", type=click.Path(file_okay=False), help="Result folder (default runs/NAME).")
 @click.option("--resume", is_flag=True, help="Continue the tournament stored in --out.")
-@click.option("--seed", type=int)
+@click.option("--seed", type=SEED)
 @click.option("--max-moves", type=click.IntRange(min=1))
 @click.option("--opening-moves", type=click.IntRange(min=0), help="Random opening moves.")
 @click.option("--sims", type=click.IntRange(min=1), help="Per-move limit: simulations of every agent with a sims parameter.")
@@ -207,18 +209,22 @@ def ratings(folder, style, anchor):
     _report(rows, fmt, anchor, style == "json", style or "table", Path(folder))
 
 
+# The test needs scores strictly between 0 and 1: nan, inf or a huge Elo failed after the games.
+ELO = click.FloatRange(-1000, 1000)
+
+
 @click.command()
 @click.option("--game", required=True, help="Game spec, e.g. gomoku:size=9.")
 @click.option("--base", required=True, help="Agent spec of the baseline.")
 @click.option("--test", "test_spec", required=True, help="Agent spec being tested.")
-@click.option("--elo0", type=float, default=0.0, show_default=True, help="Elo difference under H0.")
-@click.option("--elo1", type=float, default=10.0, show_default=True, help="Elo difference under H1.")
+@click.option("--elo0", type=ELO, default=0.0, show_default=True, help="Elo difference under H0.")
+@click.option("--elo1", type=ELO, default=10.0, show_default=True, help="Elo difference under H1.")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True)
 @click.option("--beta", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True)
 @click.option("--model", type=click.Choice(["pentanomial", "trinomial"]), default="pentanomial", show_default=True)
 @click.option("--max-pairs", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Games in parallel.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--opening-moves", type=click.IntRange(min=0), default=2, show_default=True)
 @click.option("--max-moves", type=click.IntRange(min=1), default=None)
 def sprt(game, base, test_spec, elo0, elo1, alpha, beta, model, max_pairs, concurrency, seed,
@@ -226,6 +232,10 @@ def sprt(game, base, test_spec, elo0, elo1, alpha, beta, model, max_pairs, concu
     """Play pairs of games (same opening, colours swapped) until the SPRT decides."""
     from tournaments.sprt_run import run_sprt
 
+    for flag, value, accepted in (("--elo0", elo0, "-1000..1000"), ("--elo1", elo1, "-1000..1000"),
+                                  ("--alpha", alpha, "(0, 1)"), ("--beta", beta, "(0, 1)")):
+        if math.isnan(value):  # click's ranges let nan through
+            raise SpecError(f"sprt: {flag} nan is not accepted; accepted: {accepted}")
     if elo1 <= elo0:
         raise SpecError(f"sprt: --elo1 ({elo1:g}) must be greater than --elo0 ({elo0:g})")
     result = run_sprt(game, base, test_spec, elo0=elo0, elo1=elo1, alpha=alpha, beta=beta,

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import SpecError
+from engine.params import SEED_MAX
 
 FORMATS = ("round-robin", "gauntlet", "leaderboard")
 
@@ -67,16 +68,24 @@ class Config:
                                  ("concurrency", self.concurrency, 1),
                                  ("opening_moves", self.opening_moves, 0),
                                  ("instances", self.instances, 1)):
-            if not isinstance(value, int) or value < low:
+            if not _is_int(value) or value < low:
                 raise SpecError(f"tournament: {what}={value!r} is not accepted; accepted: integer >= {low}")
-        if self.sims is not None and (not isinstance(self.sims, int) or self.sims < 1):
+        if not _is_int(self.seed) or not 0 <= self.seed <= SEED_MAX:
+            raise SpecError(f"tournament: seed={self.seed!r} is not accepted; "
+                            f"accepted: integer 0..{SEED_MAX}")
+        if self.sims is not None and (not _is_int(self.sims) or self.sims < 1):
             raise SpecError(f"tournament: sims={self.sims!r} is not accepted; accepted: integer >= 1")
-        if self.move_time is not None and (not isinstance(self.move_time, int | float)
+        if self.move_time is not None and (isinstance(self.move_time, bool)
+                                           or not isinstance(self.move_time, int | float)
                                            or not 0 < self.move_time <= 3600):
             raise SpecError(f"tournament: move_time={self.move_time!r} is not accepted; "
                             "accepted: seconds in (0, 3600]")
-        if self.max_moves is not None and (not isinstance(self.max_moves, int) or self.max_moves < 1):
+        if self.max_moves is not None and (not _is_int(self.max_moves) or self.max_moves < 1):
             raise SpecError(f"tournament: max_moves={self.max_moves!r} is not accepted; accepted: integer >= 1")
+        for what in ("openings_file", "anchor", "out"):
+            value = getattr(self, what)
+            if value is not None and (not isinstance(value, str) or (not value and what != "anchor")):
+                raise SpecError(f"tournament: {what}={value!r} is not accepted; accepted: a non-empty string")
         return self
 
     def schedule_json(self) -> dict[str, Any]:
@@ -86,21 +95,31 @@ class Config:
         return {k: v for k, v in asdict(self).items() if k in keep}
 
 
+def _is_int(value: Any) -> bool:
+    # TOML's `true` is a Python bool, which is an int: it must not pass for a count.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def load_config(path: str | os.PathLike) -> Config:
     """Read a tournament TOML file; every mistake is one SpecError line naming the file."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SpecError(f"{path}: no such config file") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SpecError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read the config file ({exc.strerror})") from None
     known = {f.name for f in fields(Config)} - {"optional"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise SpecError(f"{path}: unknown key {unknown[0]!r}; accepted: {', '.join(sorted(known))}")
     agents, optional = {}, []
-    for name, value in dict(data.pop("agents", {})).items():
+    table = data.pop("agents", {})
+    if not isinstance(table, dict):
+        raise SpecError(f"{path}: agents must be a table of NAME = \"SPEC\" lines ([agents])")
+    for name, value in table.items():
         if isinstance(value, str):
             agents[name] = value
         elif isinstance(value, dict) and isinstance(value.get("spec"), str):

@@ -29,6 +29,8 @@ from typing import IO, Any
 import click
 import numpy as np
 
+from engine.cli import SEED
+
 log = logging.getLogger("varena.gomocup")
 
 ABOUT = 'name="varena", version="{version}", author="varena developers", country="Unknown"'
@@ -285,7 +287,7 @@ def serve(agent_spec: str, inp: IO[str], out: IO[str], seed: int | None = None) 
 @click.command("gomocup")
 @click.option("--agent", "agent_spec", default="random", show_default=True,
               help="Solver spec that chooses the moves, e.g. 'random' or 'mcts:sims=400'.")
-@click.option("--seed", type=int, default=None, help="Seed of the agent.")
+@click.option("--seed", type=SEED, default=None, help="Seed of the agent.")
 def gomocup_command(agent_spec: str, seed: int | None) -> None:
     """Play as a Gomocup/Piskvork brain on stdin/stdout (for Gomocup managers and GUIs)."""
     from engine.host import get_host

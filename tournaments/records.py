@@ -27,6 +27,12 @@ def sgf_text(game, moves: list[int], first: str, second: str, result: str, score
     props = [f"FF[4]GM[{SGF_GAME_IDS[game.name]}]CA[UTF-8]AP[varena]SZ[{size}]"]
     if hasattr(game, "komi"):
         props.append(f"KM[{game.komi:g}]")
+    if game.name == "go":
+        # Without RU a reader assumes Chinese rules, and a suicide or a simple-ko
+        # recapture of the game then reads as an illegal move.
+        from games.go.sgf import RULES_TEXT
+
+        props.append(f"RU[{RULES_TEXT[(game.superko, game.suicide)]}]")
     props.append(f"GN[{_escape(game.spec)}]PB[{_escape(first)}]PW[{_escape(second)}]")
     props.append(f"DT[{date or dt.date.today().isoformat()}]RE[{_escape(_sgf_result(result, score, reason))}]")
     if reason and reason != "end":

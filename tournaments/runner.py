@@ -95,9 +95,11 @@ def _read_openings(path: str, game) -> list[tuple[int, ...]]:
     """An opening file: one opening per line, move names separated by spaces; '#' comments."""
     openings = []
     try:
-        lines = Path(path).read_text().splitlines()
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise SpecError(f"openings file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"openings file {path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     for number, line in enumerate(lines, 1):
         line = line.split("#")[0].strip()
         if not line:
@@ -122,8 +124,13 @@ def schedule(config: Config) -> list[Task]:
     tasks: list[Task] = []
     playing: set[str] = set()
     specs = {name: with_sims(spec, config.sims) for name, spec in config.agents.items()}
+    given: dict[str, str] = {}
     for gspec in config.games:
         game = host.make_game(gspec)
+        if game.spec in given:  # same keys twice: games played twice, stored once
+            raise SpecError(f"game {gspec!r} is given twice (also as {given[game.spec]!r}); "
+                            "list each game once")
+        given[game.spec] = gspec
         players = []
         for name, spec in specs.items():
             try:
@@ -168,9 +175,13 @@ def schedule(config: Config) -> list[Task]:
             openings = [pool[r % len(pool)] for r in range(rounds)]
         else:
             openings = [make_opening(game, config.opening_moves, rng) for _ in range(rounds)]
-        for a, b in pairs:
+        odd = config.games_per_pairing % 2 == 1
+        for p, (a, b) in enumerate(pairs):
+            # An odd count gives someone an extra first move; alternating it over the pairs
+            # keeps the first agents listed from always having it.
+            flip = odd and p % 2 == 1
             for k in range(config.games_per_pairing):
-                first, second = (a, b) if k % 2 == 0 else (b, a)
+                first, second = (a, b) if (k % 2 == 0) != flip else (b, a)
                 key = f"{game.spec}|{a}|{b}|{k}"
                 tasks.append(Task(key, game.spec, first, second, specs[first], specs[second],
                                   openings[k // 2], _seed(config.seed, key), config.max_moves,
@@ -253,9 +264,14 @@ def run(config: Config, out: Path, *, resume: bool = False,
         diff = sorted(k for k in wanted if stored.get(k) != wanted[k])
         raise SpecError(f"{out}: --resume with a different tournament (differs in: "
                         f"{', '.join(diff)}); use another --out")
+    try:
+        tasks = schedule(config)
+    except BaseException:
+        store.close()
+        raise
     if fresh or stored is None:
+        # Only a valid tournament claims the folder: a typo in an agent must not lock it.
         store.set_meta("config", wanted)
-    tasks = schedule(config)
     index = {t.key: i for i, t in enumerate(tasks)}
     done = store.done_keys()
     todo = [t for t in tasks if t.key not in done]

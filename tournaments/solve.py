@@ -16,13 +16,15 @@ import time
 
 import click
 
+from engine.cli import SEED
+
 
 @click.command("solve")
 @click.argument("problem")
 @click.option("--solver", "solver_spec", required=True, help="Solver spec, e.g. 2opt or insertion:rule=nearest.")
 @click.option("--instance", "instance_path", type=click.Path(dir_okay=False), default=None,
               help="A TSPLIB .tsp file to solve (TSP only).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for instances and solver.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for instances and solver.")
 @click.option("--count", type=click.IntRange(min=1), default=1, show_default=True,
               help="Random instances to solve.")
 @click.option("--reference/--no-reference", default=True, show_default=True,

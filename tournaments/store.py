@@ -81,22 +81,32 @@ class Store:
         version = self.get_meta("schema_version")
         if version is None:
             self.set_meta("schema_version", SCHEMA_VERSION)
-        elif int(version) != SCHEMA_VERSION:
+        elif version != SCHEMA_VERSION:
             raise CheckpointError(f"{self.path}: results schema {version}, this varena reads "
                                   f"{SCHEMA_VERSION}")
 
     def close(self) -> None:
         self.db.close()
 
+    def _corrupt(self, exc: Exception, where: str) -> CheckpointError:
+        # A damaged file or another program's database: one line, never a traceback.
+        return CheckpointError(f"{self.path}: not a varena results database ({where}: {exc})")
+
     def get_meta(self, key: str) -> Any:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            return None if row is None else json.loads(row[0])
+        except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
+            raise self._corrupt(exc, f"meta {key!r}") from None
 
     def set_meta(self, key: str, value: Any) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
 
     def done_keys(self) -> set[str]:
-        return {k for (k,) in self.db.execute("SELECT key FROM games")}
+        try:
+            return {k for (k,) in self.db.execute("SELECT key FROM games")}
+        except sqlite3.DatabaseError as exc:
+            raise self._corrupt(exc, "games") from None
 
     def add(self, row: GameRow) -> bool:
         """Commit one finished game; False if its key was already stored (not counted twice)."""
@@ -111,10 +121,14 @@ class Store:
         return cur.rowcount == 1
 
     def rows(self) -> list[GameRow]:
-        out = []
-        for values in self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM games ORDER BY rowid"):
-            d = dict(zip(COLUMNS, values, strict=True))
-            for c in ("opening", "moves", "move_names", "extra"):
-                d[c] = json.loads(d[c])
-            out.append(GameRow(**d))
+        out, d = [], None
+        try:
+            for values in self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM games ORDER BY rowid"):
+                d = dict(zip(COLUMNS, values, strict=True))
+                for c in ("opening", "moves", "move_names", "extra"):
+                    d[c] = json.loads(d[c])
+                out.append(GameRow(**d))
+        except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
+            where = "games" if d is None else f"game {d['key']!r}"
+            raise self._corrupt(exc, where) from None
         return out

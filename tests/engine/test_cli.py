@@ -84,6 +84,18 @@ def test_help_is_fast_and_imports_neither_torch_nor_numba():
         (["sprt", "--game", "gomoku:size=9", "--base", "random", "--test", "random",
           "--elo0", "5", "--elo1", "1"], "must be greater than --elo0"),
         (["ratings", "."], "no results.sqlite here"),
+        # nan or a huge Elo failed with a traceback once the games were played
+        (["sprt", "--game", "gomoku:size=9", "--base", "random", "--test", "random",
+          "--elo1", "nan"], "--elo1 nan is not accepted; accepted: -1000..1000"),
+        (["sprt", "--game", "gomoku:size=9", "--base", "random", "--test", "random",
+          "--alpha", "nan"], "--alpha nan is not accepted"),
+        (["sprt", "--game", "gomoku:size=9", "--base", "random", "--test", "random",
+          "--elo1", "1e6"], "-1000<=x<=1000"),
+        # numpy refused negative seeds and SQLite seeds past 2**63, with a traceback
+        (["play", "gomoku:size=5", "--seed", "-1"], "0<=x<=4294967295"),
+        (["solve", "tsp:n=5", "--solver", "2opt", "--seed", "-1"], "0<=x<=4294967295"),
+        (["tournament", "--format", "leaderboard", "--game", "tsp:n=5", "--agent", "a=2opt",
+          "--seed", str(10**23)], "0<=x<=4294967295"),
     ],
 )
 def test_plugin_commands_answer_bad_input_with_one_line(args, message):

@@ -175,3 +175,46 @@ def test_pettingzoo_game_rewards_sum_to_zero():
         action = None if term or trunc else int(np.flatnonzero(obs["action_mask"])[0])
         env.step(action)
     assert sum(totals.values()) == 0.0
+
+
+class _Recorder:
+    """An opponent that plays the first legal move and records what it is told."""
+
+    def __init__(self, game):
+        self.game, self.seen, self.chosen, self.closed = game, [], [], 0
+
+    def reset(self):
+        self.seen, self.chosen = [], []
+
+    def select_actions(self, states):
+        self.chosen.append(int(np.flatnonzero(self.game.legal_mask(states[0]))[0]))
+        return np.array(self.chosen[-1:], dtype=np.int64)
+
+    def observe_move(self, action):
+        self.seen.append(int(action))
+
+    def close(self):
+        self.closed += 1
+
+
+def test_the_opponent_observes_every_move_and_is_closed(monkeypatch):
+    # external engines (gtp:, gomocup:) know the board only through observe_move
+    host = get_host()
+    made = []
+
+    def make_agent(spec, game, seed=None):
+        made.append(_Recorder(game))
+        return made[-1]
+
+    monkeypatch.setattr(host, "make_agent", make_agent)
+    env = VarenaEnv("gomoku:size=5,k=4", opponent="recorder", player=1)
+    obs, info = env.reset(seed=3)
+    played, done = [], False
+    while not done:
+        a = int(np.flatnonzero(info["action_mask"])[-1])
+        played.append(a)
+        obs, r, done, _, info = env.step(a)
+    opponent = made[-1]
+    assert played and opponent.seen[1::2] == played and opponent.seen[0::2] == opponent.chosen
+    env.close()
+    assert opponent.closed == 1 and all(m.closed == 1 for m in made)

@@ -203,3 +203,51 @@ def test_per_move_limits_reach_the_agents(tmp_path):
     assert len(rows) == 2 and all(r.reason == "end" for r in rows)
     with pytest.raises(SpecError, match="move_time=0 is not accepted"):
         _config(move_time=0)
+
+
+def test_a_rejected_tournament_leaves_its_folder_free(tmp_path):
+    with pytest.raises(SpecError, match="unknown solver"):
+        run(_config(agents={"a": "random", "b": "nosuch"}), tmp_path)
+    assert len(run(_config(games_per_pairing=2), tmp_path).rows()) == 6
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('agents = ["a"]', "agents must be a table"),
+        ('seed = "x"', "seed='x' is not accepted"),
+        ("seed = -1", "seed=-1 is not accepted; accepted: integer 0..4294967295"),
+        ("concurrency = true", "concurrency=True is not accepted"),
+        ("move_time = true", "move_time=True is not accepted"),
+        ("out = 4", "out=4 is not accepted"),
+        ("openings_file = 3", "openings_file=3 is not accepted"),
+    ],
+)
+def test_toml_with_wrong_types_is_one_line(tmp_path, body, message):
+    config = tmp_path / "c.toml"
+    config.write_text(f'games = ["{GAME}"]\n{body}\n' + ("" if "agents" in body else
+                                                          '[agents]\na = "random"\nb = "random"\n'))
+    result = CliRunner().invoke(full_cli(), ["tournament", str(config)])
+    assert result.exit_code == 2 and message in result.output, result.output
+    config.write_bytes(b"\xff\xfe")
+    result = CliRunner().invoke(full_cli(), ["tournament", str(config)])
+    assert result.exit_code == 2 and "not valid TOML" in result.output, result.output
+
+
+def test_an_odd_games_per_pairing_spreads_the_extra_first_move():
+    tasks = schedule(_config(games_per_pairing=1))
+    assert Counter(t.first for t in tasks) == {"random": 1, "r2": 1, "r3": 1}
+    tasks = schedule(_config(games_per_pairing=3))
+    assert sorted(Counter(t.first for t in tasks).values()) == [3, 3, 3]
+
+
+def test_the_same_game_given_twice_is_refused():
+    with pytest.raises(SpecError, match="given twice"):
+        schedule(_config(games=[GAME, "gomoku:k=4,size=5"]))
+
+
+def test_an_openings_file_that_is_not_text_is_one_line(tmp_path):
+    bad = tmp_path / "openings.txt"
+    bad.write_bytes(b"\xff\xfe c3\n")
+    with pytest.raises(SpecError, match="not UTF-8 text"):
+        schedule(_config(openings_file=str(bad)))
