@@ -150,6 +150,8 @@ class TspProblem:
     def neighbours(self, k: int) -> np.ndarray:
         """int64 ``[n, min(k, n-1)]``: each city's nearest cities, nearest first."""
         n = self.n
+        if n < 2:  # one city (a TSPLIB file may say DIMENSION: 1) has no neighbour
+            return np.zeros((n, 0), dtype=np.int64)
         k = max(1, min(k, n - 1))
         if self.kind in (EUCLID, EUC_2D, CEIL_2D, ATT):
             # These kinds are monotone in the Euclidean distance, so a k-d tree finds them.

@@ -23,6 +23,11 @@ from games import tsp_distance as D
 
 log = logging.getLogger("varena.tsplib")
 
+# Coordinates and weights beyond this are refused: TSPLIB distances are integers summed in
+# float64, exact only below 2**53, and Numba's floor() of a larger float overflows int64
+# (a 1e300 coordinate gave a negative tour length).
+MAX_ABS = 1e9
+
 COORD_TYPES = ("EUC_2D", "CEIL_2D", "ATT", "GEO", "MAN_2D", "MAX_2D")
 FORMATS = ("FULL_MATRIX", "UPPER_ROW", "LOWER_ROW", "UPPER_DIAG_ROW", "LOWER_DIAG_ROW",
            "UPPER_COL", "LOWER_COL", "UPPER_DIAG_COL", "LOWER_DIAG_COL")
@@ -100,12 +105,19 @@ class _Lines:
                     expected = "before -1" if stop_at_minus_one else f"of {count}"
                     raise self.error(lineno, f"{what}: section ends after {len(out)} numbers, {expected}")
                 try:
-                    out.append((lineno, float(tok)))
+                    out.append((lineno, _finite(float(tok))))
                 except ValueError:
-                    raise self.error(lineno, f"{what}: {tok!r} is not a number") from None
+                    raise self.error(lineno, f"{what}: {tok!r} is not a number in "
+                                     f"-{MAX_ABS:g}..{MAX_ABS:g}") from None
                 if len(out) > count:
                     raise self.error(lineno, f"{what}: more than the {count} numbers expected")
         return out
+
+
+def _finite(x: float) -> float:
+    if not abs(x) <= MAX_ABS:  # also catches nan
+        raise ValueError(x)
+    return x
 
 
 def _header(key: str, value: str, header: dict, comments: list, lines: _Lines, lineno: int) -> None:
@@ -138,6 +150,8 @@ def _dimension(header: dict, lines: _Lines, lineno: int, section: str) -> int:
 
 
 def _node_section(lines: _Lines, n: int, what: str) -> np.ndarray:
+    if n > len(lines.lines) - lines.i:  # before allocating: DIMENSION may be absurd
+        raise lines.error(len(lines.lines), f"{what}: file ends before all {n} nodes")
     out = np.full((n, 2), np.nan)
     for _ in range(n):
         got = lines.next_nonblank()
@@ -148,9 +162,10 @@ def _node_section(lines: _Lines, n: int, what: str) -> np.ndarray:
         if len(toks) != 3:
             raise lines.error(lineno, f"{what}: expected 'node x y', got {line!r}")
         try:
-            node, x, y = int(toks[0]), float(toks[1]), float(toks[2])
+            node, x, y = int(toks[0]), _finite(float(toks[1])), _finite(float(toks[2]))
         except ValueError:
-            raise lines.error(lineno, f"{what}: expected 'node x y' numbers, got {line!r}") from None
+            raise lines.error(lineno, f"{what}: expected 'node x y' numbers (coordinates in "
+                              f"-{MAX_ABS:g}..{MAX_ABS:g}), got {line!r}") from None
         if not 1 <= node <= n:
             raise lines.error(lineno, f"{what}: node {node} out of range 1..{n}")
         if not np.isnan(out[node - 1, 0]):
@@ -161,6 +176,10 @@ def _node_section(lines: _Lines, n: int, what: str) -> np.ndarray:
 
 def _weights(lines: _Lines, n: int, fmt: str, lineno: int) -> np.ndarray:
     rows = _AS_ROWS.get(fmt, fmt)
+    count = n * n if rows == "FULL_MATRIX" else n * (n + 1) // 2 if "DIAG" in rows else n * (n - 1) // 2
+    if count > sum(len(line) + 1 for line in lines.lines[lines.i:]):  # fewer characters than numbers
+        raise lines.error(lineno, f"EDGE_WEIGHT_SECTION ({fmt}): file too short for the {count} "
+                          f"numbers of DIMENSION {n}")
     if rows == "FULL_MATRIX":
         idx = np.unravel_index(np.arange(n * n), (n, n))
     elif rows in ("UPPER_ROW", "UPPER_DIAG_ROW"):

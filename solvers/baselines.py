@@ -66,7 +66,7 @@ class MCTSSolver(Solver):
     def __init__(self, game: Game, seed: int | None = None, **config: Any) -> None:
         super().__init__(game, seed, **config)
         options = MCTSOptions.from_config(config)
-        check_options(options, "solver 'mcts'")
+        check_options(options, "solver 'mcts'", game)
         from engine.mcts.evaluators import RolloutEvaluator
         from engine.mcts.search import MCTS
 

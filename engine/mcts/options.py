@@ -68,14 +68,21 @@ SEARCH_PARAMS: tuple[Param, ...] = (
     Param("leaves", int, 1, "leaves per tree per evaluator call (virtual loss in between)", 1, 4096),
     Param("vloss", int, 1, "virtual visits (counted as losses) per pending leaf", 0, 1000),
     Param("nodes", int, 0, "node budget per tree (0: enough for one move's simulations; "
-          "when full, the search stops early and says so)", 0, 2**31 - 1),
+          "else at least 1 + the game's actions; when full, the search stops early and says so)",
+          0, 2**31 - 1),
     Param("threads", int, 1, "threads searching trees in parallel (Numba prange)", 1, 256),
 )
 
 
-def check_options(o: MCTSOptions, owner: str = "mcts") -> None:
-    """Raise SpecError for option combinations the ranges alone do not catch."""
+def check_options(o: MCTSOptions, owner: str = "mcts", game: Any = None) -> None:
+    """Raise SpecError for option combinations the ranges alone do not catch (and, given
+    the ``game``, a node budget too small to hold the root's children)."""
     if o.root == "dirichlet" and o.rule == "uct":
         raise SpecError(f"{owner}: root=dirichlet needs rule=puct (UCT ignores priors)")
     if o.nodes and o.nodes < 2:
         raise SpecError(f"{owner}: nodes={o.nodes} is not accepted; accepted: 0 or integer >= 2")
+    # expansion is all or nothing: a pool that cannot hold the root and all its children
+    # leaves the root without a move to choose
+    if o.nodes and game is not None and o.nodes < 1 + game.num_actions:
+        raise SpecError(f"{owner}: nodes={o.nodes} is too small for {game.spec} (the root and its "
+                        f"{game.num_actions} children); accepted: 0 or integer >= {1 + game.num_actions}")

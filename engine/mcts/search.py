@@ -64,7 +64,7 @@ class MCTS:
                  evaluator: Evaluator | None = None, seed: int | None = None) -> None:
         self.game = game
         self.options = options or MCTSOptions()
-        check_options(self.options)
+        check_options(self.options, game=game)
         if game.num_players not in (1, 2):
             raise VarenaError(f"MCTS supports one- and two-player games, not {game.num_players}")
         self.gf = game_functions(game)
@@ -93,7 +93,7 @@ class MCTS:
         reuse = 2 if o.reuse else 1
         per_state = g.state_len * self.gf.state_dtype.itemsize + 16
         nodes = o.nodes or min((1 + o.sims * g.num_actions) * reuse,
-                               max(4096, AUTO_BYTES // 2 // (NODE_BYTES * batch)))
+                               max(4096, 1 + g.num_actions, AUTO_BYTES // 2 // (NODE_BYTES * batch)))
         states = min(nodes, (o.sims + 2) * reuse, max(64, AUTO_BYTES // 2 // (per_state * batch)))
         return int(nodes), int(max(states, 2))
 

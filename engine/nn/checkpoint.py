@@ -75,9 +75,29 @@ def read_tensors(path: str | os.PathLike) -> dict[str, torch.Tensor]:
                               f"{exc}") from None
 
 
+def check_weights(path: str | os.PathLike, module: torch.nn.Module) -> None:
+    """Raise CheckpointError unless the checkpoint's tensor names and shapes are exactly
+    ``module``'s. Reads the header only, and ``module`` may live on the ``meta`` device, so
+    a config that disagrees with the weights is caught before anything large is allocated."""
+    path = _existing(path)
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            shapes = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+    except Exception as exc:
+        raise CheckpointError(f"{path}: cannot read the weights (truncated or corrupt?): "
+                              f"{exc}") from None
+    _compare(path, shapes, module)
+
+
 def load_weights(path: str | os.PathLike, module: torch.nn.Module) -> None:
     """Load a checkpoint's tensors into ``module``; every key and shape must match exactly."""
     tensors = read_tensors(path)
+    _compare(path, {k: tuple(v.shape) for k, v in tensors.items()}, module)
+    module.load_state_dict(tensors, strict=True)
+
+
+def _compare(path: Path | str | os.PathLike, tensors: dict[str, tuple[int, ...]],
+             module: torch.nn.Module) -> None:
     expected = module.state_dict()
     problems = []
     missing = sorted(set(expected) - set(tensors))
@@ -87,14 +107,13 @@ def load_weights(path: str | os.PathLike, module: torch.nn.Module) -> None:
     if unexpected:
         problems.append(f"unexpected weights: {_list(unexpected)}")
     shapes = [
-        f"{k} is {tuple(tensors[k].shape)}, the network has {tuple(v.shape)}"
-        for k, v in expected.items() if k in tensors and tensors[k].shape != v.shape
+        f"{k} is {tensors[k]}, the network has {tuple(v.shape)}"
+        for k, v in expected.items() if k in tensors and tensors[k] != tuple(v.shape)
     ]
     if shapes:
         problems.append("shape mismatch: " + _list(shapes))
     if problems:
         raise CheckpointError(f"{path}: weights do not fit the network; " + "; ".join(problems))
-    module.load_state_dict(tensors, strict=True)
 
 
 def _existing(path: str | os.PathLike) -> Path:

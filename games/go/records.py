@@ -20,12 +20,11 @@ def replay(rec: GoRecord, source: str = "<sgf>", **overrides) -> tuple[Go, list[
     ``overrides`` change game parameters (e.g. ``max_moves``); by default ``max_moves`` is
     raised to the record's length if needed.
     """
-    params = rec.game_params()
-    if len(rec.moves) > Go(**params).max_moves:
-        params["max_moves"] = len(rec.moves)
-    params.update(overrides)
+    params = {**rec.game_params(), **overrides}
     try:
-        game = Go(**params)
+        game = Go.from_params(**params)  # checked like a spec: KM[1e30] or KM[nan] gives one line
+        if len(rec.moves) > game.max_moves and "max_moves" not in overrides:
+            game = Go.from_params(**{**params, "max_moves": len(rec.moves)})
         state = game.setup(rec.black, rec.white, rec.first)
     except (SpecError, IllegalMoveError) as exc:
         raise FormatError(f"{source}: {exc}") from None

@@ -90,7 +90,7 @@ class AlphaViTSolver(Solver):
         if self.options.sims > 0:
             from engine.mcts import MCTS
 
-            check_options(self.options, "alphavit")
+            check_options(self.options, "alphavit", game)
             if game.kernels is None:
                 raise SpecError(f"alphavit: game {game.spec!r} has no compiled kernels, so it "
                                 "cannot be searched; use sims=0")

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from engine.errors import CheckpointError
-from engine.nn.checkpoint import load_weights, read_metadata, save_checkpoint
+from engine.nn.checkpoint import check_weights, load_weights, read_metadata, save_checkpoint
 from solvers.alphavit.network import AlphaNet
 from solvers.alphavit.presets import NetConfig, make_config
 
@@ -62,6 +62,8 @@ def load_network(path: str | os.PathLike, *, arch: str | None = None) -> tuple[A
     if arch is not None and cfg.arch != arch:
         raise CheckpointError(f"{path}: checkpoint holds arch={cfg.arch}, but arch={arch} "
                               "was asked for")
+    with torch.device("meta"):  # shapes only: a config that disagrees with the weights
+        check_weights(path, AlphaNet(cfg))  # must not allocate the network it describes
     net = AlphaNet(cfg)
     net.preset = meta.get("preset")  # type: ignore[attr-defined]
     load_weights(path, net)

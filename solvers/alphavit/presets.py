@@ -10,6 +10,12 @@ from engine.errors import CheckpointError
 
 ARCHS = ("vit", "vid", "vda")
 POSITION_MODES = ("grid", "relative")
+# Accepted sizes: a checkpoint's config builds the network before its weights are read, so
+# zero, negative or absurd values (corrupt or hand-edited metadata) must stop here, not as
+# a ZeroDivisionError or a torch allocation error.
+SIZE_RANGES = {"d_model": (1, 8192), "heads": (1, 256), "ff": (1, 65536), "enc_layers": (0, 256),
+               "dec_layers": (0, 256), "grid": (1, 256), "max_features": (1, 4096),
+               "max_globals": (0, 4096), "max_special": (0, 4096), "action_queries": (1, 65536)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,14 @@ class NetConfig:
         if self.positions not in POSITION_MODES:
             raise CheckpointError(f"unknown position mode {self.positions!r}; "
                                   f"accepted: {', '.join(POSITION_MODES)}")
+        for name, (low, high) in SIZE_RANGES.items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise CheckpointError(f"network config {name}={value} is not accepted; "
+                                      f"accepted: {low}..{high}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise CheckpointError(f"network config dropout={self.dropout} is not accepted; "
+                                  "accepted: 0 <= dropout < 1")
         if self.d_model % self.heads:
             raise CheckpointError(f"d_model={self.d_model} is not a multiple of heads={self.heads}")
         if not self.games:

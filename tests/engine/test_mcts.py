@@ -148,6 +148,18 @@ def test_pool_full_stops_gracefully(ttt, caplog):
     assert "filled up" in caplog.text
 
 
+def test_node_budget_below_one_expansion_is_a_spec_error(ttt):
+    # nodes=2 used to leave the root unexpanded: a numpy traceback when choosing the move
+    from engine.errors import SpecError
+
+    with pytest.raises(SpecError, match=r"nodes=2 is too small .*accepted: 0 or integer >= 10"):
+        MCTS(ttt, MCTSOptions(sims=20, nodes=2), seed=0)
+    s = ttt.initial_state()
+    m = MCTS(ttt, MCTSOptions(sims=20, nodes=10), seed=0)  # just the root and its 9 children
+    for _ in range(3):
+        s = ttt.play(s, int(m.run(s[None]).actions[0]))
+
+
 def test_dirichlet_root(ttt):
     win = T.position(ttt, "XX./OO./...")
     opts = MCTSOptions(sims=400, rule="puct", root="dirichlet", c=1.25, dirichlet_eps=0.5)

@@ -189,6 +189,24 @@ def test_wrong_shapes_name_the_mismatch(tmp_path, net):
         load_network(tmp_path / "bad.safetensors")
 
 
+@pytest.mark.parametrize("change, message", [
+    ({"heads": 0}, "heads=0 is not accepted; accepted: 1..256"),      # was ZeroDivisionError
+    ({"ff": -1}, "ff=-1 is not accepted"),                            # was a torch RuntimeError
+    ({"dropout": 5.0}, "dropout=5.0 is not accepted"),
+    ({"d_model": 2**40, "heads": 1}, "d_model=1099511627776 is not accepted"),
+    # in range but far larger than the weights: refused from the header, before allocating
+    ({"d_model": 8192, "heads": 1, "ff": 65536, "enc_layers": 256}, "weights do not fit"),
+])
+def test_corrupt_config_is_one_line_before_any_allocation(tmp_path, net, change, message):
+    path = save_network(tmp_path / "net.safetensors", net)
+    meta = read_metadata(path)
+    meta["config"].update(change)
+    tensors = {k: v.contiguous() for k, v in net.state_dict().items()}
+    save_file(tensors, str(tmp_path / "odd.safetensors"), metadata={"varena": json.dumps(meta)})
+    with pytest.raises(CheckpointError, match=message):
+        load_network(tmp_path / "odd.safetensors")
+
+
 def test_unserialisable_metadata_is_refused(tmp_path):
     with pytest.raises(CheckpointError, match="not JSON"):
         save_checkpoint(tmp_path / "x.safetensors", torch.nn.Linear(1, 1), {"bad": object()})

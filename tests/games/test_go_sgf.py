@@ -95,6 +95,14 @@ def test_setup_without_liberties_is_rejected():
         records.loads("(;GM[1]SZ[2]AB[aa][ab]AW[ba][bb])", "bad.sgf")
 
 
+@pytest.mark.parametrize("km, message", [("1e400", "komi=inf .*not a finite"), ("nan", "komi=nan"),
+                                         ("1e30", "komi=1e\\+30 .*accepted: number -1000..1000")])
+def test_komi_out_of_range_is_one_line(km, message):
+    # the komi went straight into the compiled rules: a Numba TypingError or OverflowError
+    with pytest.raises(FormatError, match=rf"^bad\.sgf: .*{message}"):
+        records.loads(f"(;GM[1]SZ[9]KM[{km}];B[aa])", "bad.sgf")
+
+
 def test_illegal_capture_sequence_names_the_move(tmp_path):
     path = tmp_path / "ko.sgf"
     # a ko taken back at once (move 4 retakes the ko point)

@@ -84,6 +84,15 @@ def test_coordinates_round_trip_through_the_writer(tmp_path):
     (explicit("UPPER_ROW", "1 2 3 4 5 6 7"), 7, "more than the 6 numbers"),
     ("NAME: x\nTYPE: ATSP\nDIMENSION: 3\n", 2, "ATSP is not supported"),
     ("NAME x\n", 1, "expected 'KEYWORD : value'"),
+    # non-finite or huge numbers used to crash scipy or overflow to a negative tour length
+    (coords("EUC_2D", [(0, 0), (1, 1)]).replace("2 1 1", "2 nan 1"), 8, r"-1e\+09\.\.1e\+09"),
+    (coords("EUC_2D", [(0, 0), (1, 1)]).replace("2 1 1", "2 1e300 1"), 8, "coordinates in"),
+    (coords("EUC_2D", [(0, 0), (1, 1)]).replace("2 1 1", "2 1 inf"), 8, "coordinates in"),
+    (explicit("UPPER_ROW", "1 2 3\n4 5 1e23"), 8, "'1e23' is not a number in"),
+    # an absurd DIMENSION used to allocate before reading (MemoryError, ValueError)
+    (coords("EUC_2D", [(0, 0)]).replace("DIMENSION : 1", "DIMENSION : 99999999999999999999"), 8,
+     "file ends before all 99999999999999999999 nodes"),
+    (explicit("FULL_MATRIX", "0 1").replace("DIMENSION: 4", "DIMENSION: 200000000"), 6, "file too short"),
 ])
 def test_malformed_files_name_the_line(text, line, message):
     with pytest.raises(FormatError, match=rf"<string>:{line}: .*({message})"):
@@ -136,3 +145,12 @@ def test_every_instance_reads():
         kinds.add((inst.edge_weight_type, inst.edge_weight_format))
         assert (inst.coords if inst.matrix is None else inst.matrix).shape[0] == inst.dimension
     assert {"EUC_2D", "CEIL_2D", "ATT", "GEO", "EXPLICIT"} <= {k for k, _ in kinds}
+
+
+def test_one_city_instance_solves(tmp_path):
+    # a DIMENSION 1 file is valid TSPLIB; 2-opt's neighbour lists used to crash on it
+    from solvers.tsp_local import local_search
+
+    prob = tsplib.loads(coords("EUC_2D", [(5, 5)])).problem()
+    assert prob.neighbours(10).shape == (1, 0)
+    assert local_search(prob, np.zeros(1, np.int64)).tolist() == [0]
