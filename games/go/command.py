@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from engine.cli import SEED
+
 
 @click.command("gtp")
 @click.option("--agent", "agent_spec", default="random", show_default=True,
@@ -11,7 +13,7 @@ import click
 @click.option("--game", "game_spec", default="go", show_default=True,
               help="Go rules as a game spec, e.g. 'go:superko=situational,suicide=true' "
                    "(size and komi come from the GTP controller)")
-@click.option("--seed", type=int, default=None, help="seed of the agent")
+@click.option("--seed", type=SEED, default=None, help="seed of the agent")
 @click.option("--name", default="varena", show_default=True, help="engine name answered to 'name'")
 def gtp_command(agent_spec: str, game_spec: str, seed: int | None, name: str) -> None:
     """Serve a varena agent as a GTP v2 Go engine on standard input and output."""
