@@ -214,11 +214,15 @@ def play_task(task: Task) -> dict:
             if close is not None:
                 close()
     extra: dict = {}
+    reason = record.reason
     metrics = getattr(game, "metrics", None)
     if game.num_players == 1:
         score = record.returns[0]
-        if metrics is not None and record.reason == "end":
-            extra = {k: float(v) for k, v in metrics(state).items()}
+        if metrics is not None and reason == "end":
+            try:
+                extra = {k: float(v) for k, v in metrics(state).items()}
+            except VarenaError as exc:  # e.g. a degenerate triangle: unsolved, not a crash
+                reason = f"invalid solution: {exc}"
     else:
         score = 0.5 + 0.5 * record.returns[0]  # returns in [-1, 1] -> score in [0, 1]
     sgf = None
@@ -229,7 +233,7 @@ def play_task(task: Task) -> dict:
                        score, reason=record.reason)
     row = GameRow(task.key, task.game, task.first, task.second, task.first_spec, task.second_spec,
                   list(task.opening), list(record.moves), list(record.move_names), record.result,
-                  record.reason, float(score), extra, record.seconds, task.seed, __version__)
+                  reason, float(score), extra, record.seconds, task.seed, __version__)
     return {"row": asdict(row), "sgf": sgf}
 
 
@@ -292,7 +296,13 @@ def run(config: Config, out: Path, *, resume: bool = False,
     if config.concurrency == 1 or len(todo) <= 1:
         try:
             for task in todo:
-                commit(play_task(task))
+                try:
+                    result = play_task(task)
+                except Exception as exc:  # as in the pool: one broken game is logged, not fatal
+                    log.error("game %s failed: %s: %s (it is played again on --resume)",
+                              task.key, type(exc).__name__, exc)
+                    continue
+                commit(result)
         except KeyboardInterrupt:
             log.warning("interrupted: %d of %d games stored; --resume continues", count[0], total)
             raise

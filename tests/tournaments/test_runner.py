@@ -251,3 +251,20 @@ def test_an_openings_file_that_is_not_text_is_one_line(tmp_path):
     bad.write_bytes(b"\xff\xfe c3\n")
     with pytest.raises(SpecError, match="not UTF-8 text"):
         schedule(_config(openings_file=str(bad)))
+
+
+def test_a_game_that_raises_is_logged_and_the_tournament_goes_on(tmp_path, monkeypatch, caplog):
+    import tournaments.runner as runner
+
+    real = runner.play_task
+
+    def flaky(task):
+        if task.key.endswith("|1"):
+            raise RuntimeError("agent bug")
+        return real(task)
+
+    monkeypatch.setattr(runner, "play_task", flaky)
+    rows = run(_config(games_per_pairing=2), tmp_path).rows()
+    assert len(rows) == 3 and "agent bug" in caplog.text
+    monkeypatch.setattr(runner, "play_task", real)
+    assert len(run(_config(games_per_pairing=2), tmp_path, resume=True).rows()) == 6
