@@ -99,6 +99,11 @@ class EngineProcess:
 class _EngineAgent(Solver):
     """Shared bookkeeping: the referee's move list and a lazily started engine."""
 
+    params = (
+        Param("cmd", str, None, "command line of the engine (required)"),
+        Param("timeout", float, 30.0, "seconds allowed per answer; past it the game is forfeit", 0.1, 3600),
+    )
+
     def __init__(self, game, seed=None, **config) -> None:
         super().__init__(game, seed, **config)
         self.argv = resolve_command(config["cmd"])
@@ -161,10 +166,6 @@ class GtpAgent(_EngineAgent):
 
     name = "gtp"
     description = "an external Go engine over GTP (e.g. cmd=\"gnugo --mode gtp --level 1\")"
-    params = (
-        Param("cmd", str, None, "command line of the engine (required)"),
-        Param("timeout", float, 30.0, "seconds allowed per answer; past it the game is forfeit", 0.1, 3600),
-    )
     quit_line = "quit"
 
     @classmethod
@@ -222,10 +223,6 @@ class GomocupAgent(_EngineAgent):
 
     name = "gomocup"
     description = "an external Gomoku brain over the Gomocup protocol"
-    params = (
-        Param("cmd", str, None, "command line of the brain (required)"),
-        Param("timeout", float, 30.0, "seconds allowed per answer; past it the game is forfeit", 0.1, 3600),
-    )
     quit_line = "END"
 
     @classmethod
