@@ -38,15 +38,11 @@ from games.points import (
     as_indices,
     as_points,
     first_repeat,
+    one_player as to_play,
     sample_points,
     size_param,
-    unique_representatives,
-)
-from games.points import (
-    one_player as to_play,
-)
-from games.points import (
     stored_outcome as outcome,
+    unique_representatives,
 )
 
 MAX_N = 10_000
@@ -102,8 +98,7 @@ def sample(n: int, rng: np.random.Generator) -> np.ndarray:
 
 def reference(points: np.ndarray) -> np.ndarray:
     """int64 ``[k]``: hull vertices counter-clockwise from the lowest index (Qhull)."""
-    from scipy.spatial import ConvexHull as Qhull
-    from scipy.spatial import QhullError
+    from scipy.spatial import ConvexHull as Qhull, QhullError
 
     pts = as_points(points)
     rep = unique_representatives(pts)

@@ -41,15 +41,11 @@ from games.points import (
     T,
     as_indices,
     as_points,
+    one_player as to_play,
     sample_points,
     size_param,
-    unique_representatives,
-)
-from games.points import (
-    one_player as to_play,
-)
-from games.points import (
     stored_outcome as outcome,
+    unique_representatives,
 )
 
 MAX_N = 1000

@@ -29,12 +29,8 @@ from games.points import (
     as_indices,
     as_numbers,
     first_repeat,
-    size_param,
-)
-from games.points import (
     one_player as to_play,
-)
-from games.points import (
+    size_param,
     stored_outcome as outcome,
 )
 

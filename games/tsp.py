@@ -33,11 +33,9 @@ from games.points import (
     as_indices,
     as_points,
     first_repeat,
+    one_player as to_play,
     sample_points,
     size_param,
-)
-from games.points import (
-    one_player as to_play,
 )
 from games.tsp_distance import TspProblem
 from games.tsp_reference import reference_tour

@@ -10,8 +10,7 @@ import numpy as np
 from engine.api import Kernels, NumbaGame, Tokens
 from engine.errors import IllegalMoveError, SpecError
 from engine.params import Param
-from games.go import playout as _playout
-from games.go import positions, rules, scoring
+from games.go import playout as _playout, positions, rules, scoring
 from games.go.rules import KOMI_SCALE
 
 log = logging.getLogger("varena.games.go")

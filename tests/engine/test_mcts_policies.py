@@ -7,8 +7,7 @@ import pytest
 from numba import njit
 
 from engine.api import Kernels, NumbaGame
-from engine.mcts import MCTS, MCTSOptions
-from engine.mcts import policies as P
+from engine.mcts import MCTS, MCTSOptions, policies as P
 from engine.mcts.tree import new_tree
 
 # -- a one-player toy: 3 steps, rewards [5, 10, 30, 12]; after action 3, action 2 pays 60 ----
