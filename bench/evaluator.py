@@ -22,11 +22,11 @@ import time
 import numpy as np
 import torch
 
-from engine.host import get_host
-from engine.mcts import MCTS, MCTSOptions
-from engine.nn.device import configure_cpu_threads
-from engine.nn.evaluator import Evaluator
-from solvers.alphavit.checkpoints import new_network
+from varena.engine.host import get_host
+from varena.engine.mcts import MCTS, MCTSOptions
+from varena.engine.nn.device import configure_cpu_threads
+from varena.engine.nn.evaluator import Evaluator
+from varena.solvers.alphavit.checkpoints import new_network
 
 SIZES = (7, 9, 13, 19)
 
@@ -132,7 +132,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=1.0, help="time per figure")
     ap.add_argument("--game", default="gomoku")
     ap.add_argument("--threads", type=int, default=None,
-                    help="torch CPU threads (default: engine.nn.device's choice)")
+                    help="torch CPU threads (default: varena.engine.nn.device's choice)")
     args = ap.parse_args()
     configure_cpu_threads(args.threads)
     host = get_host()

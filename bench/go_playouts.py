@@ -24,7 +24,7 @@ from _common import line, openspiel_cpp, openspiel_python, timed
 
 
 def varena_playout(size: int, seconds: float, rollout: str = "uniform") -> tuple[int, int, float]:
-    from games.go import Go
+    from varena.games.go import Go
 
     game = Go(size=size, max_moves=2 * size * size, rollout=rollout)
     init = game.initial_state()
@@ -44,9 +44,9 @@ def varena_step(size: int, seconds: float) -> tuple[int, int, float]:
     compiled loop, as a Numba search without the playout kernel would run them."""
     from numba import njit
 
-    from games.go import Go
-    from games.go.rules import legal_mask, step
-    from games.go.scoring import outcome
+    from varena.games.go import Go
+    from varena.games.go.rules import legal_mask, step
+    from varena.games.go.scoring import outcome
 
     @njit
     def random_game(state, mask, seed):

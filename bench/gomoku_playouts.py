@@ -24,8 +24,8 @@ from _common import line, openspiel_cpp, openspiel_python, timed
 
 
 def varena_playout(size: int, seconds: float, rule: str = "freestyle") -> tuple[int, int, float]:
-    from games import gomoku_rules as R
-    from games.gomoku import Gomoku
+    from varena.games import gomoku_rules as R
+    from varena.games.gomoku import Gomoku
 
     game = Gomoku(size=size, rule=rule)
     init = game.initial_state()
@@ -41,7 +41,7 @@ def varena_playout(size: int, seconds: float, rule: str = "freestyle") -> tuple[
 
 
 def varena_step(size: int, seconds: float) -> tuple[int, int, float]:
-    from games.gomoku import Gomoku
+    from varena.games.gomoku import Gomoku
 
     game = Gomoku(size=size)
     k = game.kernels

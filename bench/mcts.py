@@ -44,8 +44,8 @@ def emit(name, value, baseline, baseline_value, **params):
 
 
 def varena_rate(batch: int, sims: int, threads: int, repeats: int) -> float:
-    from engine.host import get_host
-    from engine.mcts import MCTS, MCTSOptions
+    from varena.engine.host import get_host
+    from varena.engine.mcts import MCTS, MCTSOptions
 
     g = get_host().make_game("gomoku:size=9")
     search = MCTS(g, MCTSOptions(sims=sims, c=C, reuse=False, threads=threads), seed=0)

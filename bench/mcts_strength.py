@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     import pyspiel
 
-    from engine.host import get_host
+    from varena.engine.host import get_host
 
     host = get_host()
     g = host.make_game("gomoku:size=9")

@@ -32,8 +32,8 @@ def emit(name: str, value: float, unit: str, params: dict, baseline: str = "", b
 
 
 def heuristics():
-    from solvers.tsp_construct import insertion, nearest_neighbour
-    from solvers.tsp_local import local_search
+    from varena.solvers.tsp_construct import insertion, nearest_neighbour
+    from varena.solvers.tsp_local import local_search
 
     return {
         "nearest_neighbour": nearest_neighbour,
@@ -47,8 +47,8 @@ def heuristics():
 
 
 def gaps(n: int, count: int, runs: int, seed: int) -> None:
-    from games.tsp_distance import TspProblem
-    from games.tsp_reference import EXACT_UP_TO, held_karp, lkh
+    from varena.games.tsp_distance import TspProblem
+    from varena.games.tsp_reference import EXACT_UP_TO, held_karp, lkh
 
     rng = np.random.default_rng(seed)
     problems = [TspProblem.euclidean(rng.random((n, 2))) for _ in range(count)]
@@ -72,10 +72,10 @@ def gaps(n: int, count: int, runs: int, seed: int) -> None:
 
 
 def speed(n: int, seed: int, runs: int, with_gap: bool) -> None:
-    from games.tsp_distance import TspProblem
-    from games.tsp_reference import lkh
-    from solvers.tsp_construct import nearest_neighbour
-    from solvers.tsp_local import local_search
+    from varena.games.tsp_distance import TspProblem
+    from varena.games.tsp_reference import lkh
+    from varena.solvers.tsp_construct import nearest_neighbour
+    from varena.solvers.tsp_local import local_search
 
     problem = TspProblem.euclidean(np.random.default_rng(seed).random((n, 2)))
     local_search(TspProblem.euclidean(np.random.default_rng(0).random((20, 2))), np.arange(20))

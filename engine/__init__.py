@@ -1,7 +1,7 @@
 """varena: games and combinatorial optimisation on inputs of variable size.
 
 The engine knows no particular game or solver; those arrive as plugins through the
-``varena`` entry-point group (see engine.hooks).
+``varena`` entry-point group (see varena.engine.hooks).
 """
 
 from importlib.metadata import PackageNotFoundError, version

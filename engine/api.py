@@ -15,8 +15,8 @@ from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
-from engine.errors import IllegalMoveError
-from engine.params import Param, Spec, bind
+from varena.engine.errors import IllegalMoveError
+from varena.engine.params import Param, Spec, bind
 
 
 class Kernels(NamedTuple):
@@ -69,7 +69,7 @@ class Game(ABC):
     Instances are created by the host from a spec (``gomoku:size=9``): the constructor gets
     every declared parameter as a keyword, already converted and range-checked, and must set
     ``state_len``, ``state_dtype``, ``num_actions`` and ``num_players``. It may raise
-    :class:`engine.errors.SpecError` for combinations that are invalid together.
+    :class:`varena.engine.errors.SpecError` for combinations that are invalid together.
     """
 
     name: ClassVar[str] = ""
@@ -270,6 +270,12 @@ class Solver(ABC):
     def supports(cls, game: Game) -> bool:
         """Whether this solver can play ``game``; the default is every game."""
         return True
+
+    @classmethod
+    def trainers(cls) -> dict[str, type]:
+        """The training algorithms ``varena train`` can run for this solver, by name (each a
+        :class:`varena.engine.train.trainer.Trainer` class); the default is none."""
+        return {}
 
     @abstractmethod
     def select_actions(self, states: np.ndarray) -> np.ndarray:

@@ -12,9 +12,9 @@ import sys
 
 import click
 
-from engine import __version__
-from engine.errors import VarenaError
-from engine.params import SEED_MAX
+from varena.engine import __version__
+from varena.engine.errors import VarenaError
+from varena.engine.params import SEED_MAX
 
 log = logging.getLogger("varena")
 
@@ -42,7 +42,7 @@ def cli(verbose: int) -> None:
 
 
 def _host():
-    from engine.host import get_host
+    from varena.engine.host import get_host
 
     return get_host()
 
@@ -121,7 +121,7 @@ def plugins(as_json: bool) -> None:
 @click.option("--quiet", is_flag=True, help="Print only the result line.")
 def play(game: str, p1: str, p2: str, seed: int | None, max_moves: int | None, quiet: bool) -> None:
     """Play one GAME (a spec such as gomoku:size=9) between two agents."""
-    from engine.play import play_game
+    from varena.engine.play import play_game
 
     host = _host()
     g = host.make_game(game)

@@ -9,7 +9,7 @@ opponent agent (any solver spec) plays the other side; one-player games (TSP, so
 - ``varena/Go-v0``: kwargs ``size``, ``komi`` (and any other Go parameter) likewise;
 - ``varena/Game-v0``: kwarg ``game``, any spec string (``"tsp:n=20"``).
 
-Observation: the game's token features (:meth:`engine.api.Game.tokens`) of the current
+Observation: the game's token features (:meth:`varena.engine.api.Game.tokens`) of the current
 state, float32 ``[T, F]`` (``flatten=True``: ``[T*F]``), encoded from the point of view of
 the side to move, which is the agent whenever the agent is asked to act. The Box is
 bounded by the game's optional ``feature_range = (low, high)`` attribute, else unbounded.
@@ -18,9 +18,9 @@ Reward: 0 until the end, then the agent's final return (+1 win, 0 draw, -1 loss;
 objective for one-player problems). An illegal action ends the episode with reward
 ``illegal_reward`` (default -1) and ``info["illegal_action"] = True`` when
 ``illegal="loss"`` (the default, so random exploration never crashes), or raises
-:class:`engine.errors.IllegalMoveError` when ``illegal="raise"``.
+:class:`varena.engine.errors.IllegalMoveError` when ``illegal="raise"``.
 
-``VarenaAECEnv`` (PettingZoo) lives in :mod:`engine.envs_aec`; it is importable from
+``VarenaAECEnv`` (PettingZoo) lives in :mod:`varena.engine.envs_aec`; it is importable from
 here too, but pettingzoo is only imported when it is first used.
 """
 
@@ -33,8 +33,8 @@ import gymnasium
 import numpy as np
 from gymnasium import spaces
 
-from engine.api import Agent, Game
-from engine.errors import IllegalMoveError, SpecError
+from varena.engine.api import Agent, Game
+from varena.engine.errors import IllegalMoveError, SpecError
 
 log = logging.getLogger("varena.envs")
 
@@ -45,14 +45,14 @@ def make_game(game: str | Game, name: str | None = None, **params: Any) -> Game:
     """A configured game from a Game, a spec string, or a game name and keyword parameters."""
     if isinstance(game, Game):
         return game
-    from engine.host import get_host
+    from varena.engine.host import get_host
 
     host = get_host()
     if name is not None:
         given = {k: v for k, v in params.items() if v is not None}
         return host.game_class(name).from_params(**given)
     if not isinstance(game, str):
-        raise SpecError(f"game must be a spec string or an engine.api.Game, got {type(game).__name__}")
+        raise SpecError(f"game must be a spec string or an varena.engine.api.Game, got {type(game).__name__}")
     return host.make_game(game)
 
 
@@ -109,7 +109,7 @@ class VarenaEnv(gymnasium.Env):
         if spec is None:
             self._opponent = None
         elif isinstance(spec, str):
-            from engine.host import get_host
+            from varena.engine.host import get_host
 
             self._opponent = get_host().make_agent(spec, self.game, seed)
         else:
@@ -225,9 +225,9 @@ def game_env(game: str | Game = "gomoku", **kwargs: Any) -> VarenaEnv:
 
 def register_envs() -> None:
     """Register the varena environment ids with gymnasium (once)."""
-    for env_id, entry in (("varena/Gomoku-v0", "engine.envs:gomoku_env"),
-                          ("varena/Go-v0", "engine.envs:go_env"),
-                          ("varena/Game-v0", "engine.envs:game_env")):
+    for env_id, entry in (("varena/Gomoku-v0", "varena.engine.envs:gomoku_env"),
+                          ("varena/Go-v0", "varena.engine.envs:go_env"),
+                          ("varena/Game-v0", "varena.engine.envs:game_env")):
         if env_id not in gymnasium.registry:
             gymnasium.register(id=env_id, entry_point=entry)
 
@@ -238,7 +238,7 @@ register_envs()
 def __getattr__(name: str) -> Any:
     # PettingZoo stays optional: its module is imported on first use of VarenaAECEnv.
     if name == "VarenaAECEnv":
-        from engine.envs_aec import VarenaAECEnv
+        from varena.engine.envs_aec import VarenaAECEnv
 
         return VarenaAECEnv
-    raise AttributeError(f"module 'engine.envs' has no attribute {name!r}")
+    raise AttributeError(f"module 'varena.engine.envs' has no attribute {name!r}")

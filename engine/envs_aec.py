@@ -16,9 +16,9 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import AECEnv
 
-from engine.api import Game
-from engine.envs import feature_range, make_game, observation_of
-from engine.errors import SpecError
+from varena.engine.api import Game
+from varena.engine.envs import feature_range, make_game, observation_of
+from varena.engine.errors import SpecError
 
 
 class VarenaAECEnv(AECEnv):

@@ -13,12 +13,12 @@ hookspec = pluggy.HookspecMarker("varena")
 
 @hookspec
 def varena_register_games(register):
-    """Call ``register(GameClass)`` for each :class:`engine.api.Game` subclass provided."""
+    """Call ``register(GameClass)`` for each :class:`varena.engine.api.Game` subclass provided."""
 
 
 @hookspec
 def varena_register_solvers(register):
-    """Call ``register(SolverClass)`` for each :class:`engine.api.Solver` subclass provided."""
+    """Call ``register(SolverClass)`` for each :class:`varena.engine.api.Solver` subclass provided."""
 
 
 @hookspec
@@ -28,7 +28,7 @@ def varena_register_commands(cli):
 
 @hookspec
 def varena_game_finished(record):
-    """Observe a finished game (:class:`engine.play.GameRecord`); for writers of records."""
+    """Observe a finished game (:class:`varena.engine.play.GameRecord`); for writers of records."""
 
 
 @hookspec

@@ -26,9 +26,9 @@ from typing import Any
 
 import pluggy
 
-from engine import hooks
-from engine.errors import PluginError, SpecError
-from engine.params import bind, parse_spec, suggest
+from varena.engine import hooks
+from varena.engine.errors import PluginError, SpecError
+from varena.engine.params import bind, parse_spec, suggest
 
 log = logging.getLogger("varena.plugins")
 
@@ -164,14 +164,14 @@ class Host:
     @property
     def games(self) -> dict[str, Registered]:
         if self._games is None:
-            from engine.api import Game
+            from varena.engine.api import Game
             self._games = self._collect("varena_register_games", Game)
         return self._games
 
     @property
     def solvers(self) -> dict[str, Registered]:
         if self._solvers is None:
-            from engine.api import Solver
+            from varena.engine.api import Solver
             self._solvers = self._collect("varena_register_solvers", Solver)
         return self._solvers
 
@@ -229,7 +229,7 @@ def _split(value: str) -> set[str]:
 def _check_class(cls: Any, base: type) -> str:
     what = base.__name__
     if not (inspect.isclass(cls) and issubclass(cls, base)):
-        return f"registered {cls!r}, which is not a subclass of engine.api.{what}"
+        return f"registered {cls!r}, which is not a subclass of varena.engine.api.{what}"
     if inspect.isabstract(cls):
         missing = ", ".join(sorted(cls.__abstractmethods__))
         return f"{what} {cls.__name__} is abstract (missing: {missing})"

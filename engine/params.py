@@ -10,7 +10,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import SpecError
+from varena.engine.errors import SpecError
 
 # numpy refuses negative seeds and SQLite integers stop at 2**63; seeds + small offsets fit.
 SEED_MAX = 2**32 - 1

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.api import Agent, Game
-from engine.errors import AgentError, IllegalMoveError
+from varena.engine.api import Agent, Game
+from varena.engine.errors import AgentError, IllegalMoveError
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 Any plugin can call it from its own tests::
 
-    from engine.testing import check_game
+    from varena.engine.testing import check_game
     def test_conforms():
         check_game("gomoku:size=9")
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.api import Game, Tokens
-from engine.errors import IllegalMoveError
+from varena.engine.api import Game, Tokens
+from varena.engine.errors import IllegalMoveError
 
 
 def check_game(game: str | Game, *, games: int = 20, seed: int = 0, max_steps: int | None = None) -> None:
@@ -33,7 +33,7 @@ def check_game(game: str | Game, *, games: int = 20, seed: int = 0, max_steps: i
       render and result_text return text.
     """
     if isinstance(game, str):
-        from engine.host import get_host
+        from varena.engine.host import get_host
 
         game = get_host().make_game(game)
     _check_shape(game)
@@ -126,7 +126,7 @@ def _check_tokens(game: Game, states: np.ndarray) -> None:
         tok = game.tokens(states)
     except NotImplementedError:
         return
-    assert isinstance(tok, Tokens), f"{game.spec}: tokens() must return engine.api.Tokens"
+    assert isinstance(tok, Tokens), f"{game.spec}: tokens() must return varena.engine.api.Tokens"
     b = len(states)
     assert tok.features.ndim == 3 and tok.features.shape[0] == b, f"{game.spec}: features must be [B, T, F]"
     assert tok.features.dtype == np.float32 and np.isfinite(tok.features).all()

@@ -24,9 +24,9 @@ from typing import Any
 import numba
 import numpy as np
 
-from engine.api import Kernels
-from games.geometry import is_simple_polygon, polygon_area
-from games.points import (
+from varena.engine.api import Kernels
+from varena.games.geometry import is_simple_polygon, polygon_area
+from varena.games.points import (
     DONE,
     HEADER,
     TARGET_LEN,

@@ -13,7 +13,7 @@ Degenerate inputs, handled explicitly:
 - all points collinear (or fewer than three distinct): no triangle, the target is empty;
 - cocircular points (a grid): the triangulation is not unique. The reference is Qhull's;
   :func:`evaluate` scores ``accuracy`` 1.0 for ANY Delaunay triangulation (checked by
-  :func:`games.geometry.delaunay_problem`), while ``coverage``/``precision`` and the game's
+  :func:`varena.games.geometry.delaunay_problem`), while ``coverage``/``precision`` and the game's
   value compare with the reference (random instances are never cocircular).
 
 State (float64, ``HEADER + 2n + 2C`` with ``C = 3 (2n - 5)``, the most triangles of n
@@ -28,9 +28,9 @@ from typing import Any
 import numba
 import numpy as np
 
-from engine.api import Kernels
-from games.geometry import EPS, delaunay_problem, orient, scale2
-from games.points import (
+from varena.engine.api import Kernels
+from varena.games.geometry import EPS, delaunay_problem, orient, scale2
+from varena.games.points import (
     DONE,
     HEADER,
     TARGET_LEN,
@@ -202,7 +202,7 @@ def evaluate(points: np.ndarray, solution: Any, ref: Any = None) -> dict[str, fl
     """Metrics: ``accuracy`` (1.0 iff a Delaunay triangulation), ``coverage`` (share of the
     reference's triangles found), ``precision`` (share of the triangles given that are in
     the reference), ``triangles`` and ``reference_triangles`` (counts)."""
-    from games.convex_hull import reference as hull
+    from varena.games.convex_hull import reference as hull
 
     pts = as_points(points)
     got = check_triangles(pts, solution)

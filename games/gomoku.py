@@ -2,8 +2,8 @@
 
 ``gomoku`` is 15x15 freestyle five in a row; ``gomoku:size=3,k=3`` is tic-tac-toe;
 ``gomoku:width=9,height=6,k=4`` a rectangle; ``gomoku:rule=renju`` renju (k must be 5).
-The rules and the state layout are in :mod:`games.gomoku_rules` (Numba kernels) and
-:mod:`games.gomoku_renju` (black's forbidden moves).
+The rules and the state layout are in :mod:`varena.games.gomoku_rules` (Numba kernels) and
+:mod:`varena.games.gomoku_renju` (black's forbidden moves).
 
 Move names follow the renju/Gomocup GUI convention: a column letter ``a``, ``b``, ... (no
 letter skipped, so up to ``y`` on 25 columns) then the row number counted from the bottom,
@@ -16,10 +16,10 @@ import re
 
 import numpy as np
 
-from engine.api import Kernels, NumbaGame, Tokens
-from engine.errors import IllegalMoveError, SpecError
-from engine.params import Param
-from games import gomoku_rules as R
+from varena.engine.api import Kernels, NumbaGame, Tokens
+from varena.engine.errors import IllegalMoveError, SpecError
+from varena.engine.params import Param
+from varena.games import gomoku_rules as R
 
 LETTERS = "abcdefghijklmnopqrstuvwxy"
 MAX_SIDE = 25

@@ -23,7 +23,7 @@ Rules (checked only around the last move):
 - freestyle: a line of k or more wins;
 - standard: exactly k wins, an overline (k+1 or more) does not;
 - renju (k=5): black wins with exactly five and may not play the forbidden moves of
-  :mod:`games.gomoku_renju`; white wins with five or more;
+  :mod:`varena.games.gomoku_renju`; white wins with five or more;
 - caro: exactly k wins unless opponent stones block both ends (the board edge does not block).
 The game is drawn when the board is full, or in renju when black, to move, has only
 forbidden cells left.
@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from games.gomoku_renju import forbidden, forbidden_mask, has_unforbidden
+from varena.games.gomoku_renju import forbidden, forbidden_mask, has_unforbidden
 
 HEADER = 8
 W, H, K, RULE, TURN, COUNT, LAST, RESULT = range(HEADER)

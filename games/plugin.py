@@ -1,15 +1,15 @@
 """Entry point of the built-in games; each game module is imported only when games are needed."""
 
-from engine import hookimpl
-from engine.host import register_each
+from varena.engine import hookimpl
+from varena.engine.host import register_each
 
 GAMES = (
-    ("games.gomoku", "Gomoku"),
-    ("games.tsp", "Tsp"),
-    ("games.convex_hull", "ConvexHull"),
-    ("games.delaunay", "Delaunay"),
-    ("games.sorting", "Sorting"),
-    ("games.go", "Go"),
+    ("varena.games.gomoku", "Gomoku"),
+    ("varena.games.tsp", "Tsp"),
+    ("varena.games.convex_hull", "ConvexHull"),
+    ("varena.games.delaunay", "Delaunay"),
+    ("varena.games.sorting", "Sorting"),
+    ("varena.games.go", "Go"),
 )
 
 

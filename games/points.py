@@ -23,9 +23,9 @@ from typing import Any, ClassVar
 import numba
 import numpy as np
 
-from engine.api import NumbaGame, Tokens
-from engine.errors import VarenaError
-from engine.params import Param
+from varena.engine.api import NumbaGame, Tokens
+from varena.engine.errors import VarenaError
+from varena.engine.params import Param
 
 HEADER = 8
 N, T, DONE, VALUE, TARGET_LEN = 0, 1, 2, 3, 4

@@ -16,8 +16,8 @@ from typing import Any
 import numba
 import numpy as np
 
-from engine.api import Kernels
-from games.points import (
+from varena.engine.api import Kernels
+from varena.games.points import (
     DONE,
     HEADER,
     TARGET_LEN,

@@ -5,7 +5,7 @@ starts at city 0 (already in the start state, as the Pointer Network's tours sta
 1), so the player chooses the other n-1 cities; the last choice is forced. The game ends
 when every city is placed; its value is minus the closed tour's length.
 
-State (float64, ``HEADER + 4n``): the common header (:mod:`games.points`; ``VALUE`` holds the
+State (float64, ``HEADER + 4n``): the common header (:mod:`varena.games.points`; ``VALUE`` holds the
 length so far, closed at the end), the coordinates ``x0 y0 x1 y1 ...``, the tour (city
 per position, -1 not yet placed), then a visited flag per city.
 
@@ -21,8 +21,8 @@ from typing import Any
 import numba
 import numpy as np
 
-from engine.api import Kernels
-from games.points import (
+from varena.engine.api import Kernels
+from varena.games.points import (
     DONE,
     HEADER,
     VALUE,
@@ -37,8 +37,8 @@ from games.points import (
     sample_points,
     size_param,
 )
-from games.tsp_distance import TspProblem
-from games.tsp_reference import reference_tour
+from varena.games.tsp_distance import TspProblem
+from varena.games.tsp_reference import reference_tour
 
 MAX_N = 10_000
 

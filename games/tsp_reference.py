@@ -14,8 +14,8 @@ import logging
 import numba
 import numpy as np
 
-from engine.errors import VarenaError
-from games.tsp_distance import EUCLID, EXPLICIT, TspProblem
+from varena.engine.errors import VarenaError
+from varena.games.tsp_distance import EUCLID, EXPLICIT, TspProblem
 
 log = logging.getLogger("varena.tsp")
 
@@ -90,7 +90,7 @@ def elkai_available() -> bool:
 
 def _lkh_text(problem: TspProblem) -> str:
     """The problem in TSPLIB text, integer costs (floats scaled by SCALE)."""
-    from games import tsplib
+    from varena.games import tsplib
 
     if isinstance(problem.origin, tsplib.TsplibInstance):
         return tsplib.dumps(problem.origin)

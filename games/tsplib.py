@@ -3,9 +3,9 @@
 Reads and writes NODE_COORD_SECTION instances (EUC_2D, CEIL_2D, ATT, GEO, MAN_2D, MAX_2D)
 and EXPLICIT ones (FULL_MATRIX, UPPER_ROW, LOWER_ROW, UPPER_DIAG_ROW, LOWER_DIAG_ROW and the
 column-wise forms, which for a symmetric matrix hold the same numbers as a row-wise one).
-Lengths use TSPLIB's own integer distance functions (:mod:`games.tsp_distance`), so a
+Lengths use TSPLIB's own integer distance functions (:mod:`varena.games.tsp_distance`), so a
 published optimum is reproduced exactly. A malformed file raises
-:class:`engine.errors.FormatError` naming the file and line.
+:class:`varena.engine.errors.FormatError` naming the file and line.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.atomic import write_atomic
-from engine.errors import FormatError
-from games import tsp_distance as D
+from varena.engine.atomic import write_atomic
+from varena.engine.errors import FormatError
+from varena.games import tsp_distance as D
 
 log = logging.getLogger("varena.tsplib")
 

@@ -2,9 +2,9 @@
 
 - ``random``: uniformly random legal moves (any game).
 - ``mcts``: Monte Carlo tree search with uniform priors and random-rollout values, entirely
-  compiled (:mod:`engine.mcts`); UCT by default.
+  compiled (:mod:`varena.engine.mcts`); UCT by default.
 - ``alphabeta``: depth-limited negamax with alpha-beta pruning and move ordering
-  (:mod:`solvers.negamax`); leaves scored by the game's heuristic kernel, else by rollouts.
+  (:mod:`varena.solvers.negamax`); leaves scored by the game's heuristic kernel, else by rollouts.
 
 These are the baselines of the AlphaViT paper (random, Minimax depth 3, MCTS with 100 and
 400 rollouts). ``mcts`` and ``alphabeta`` need a game with compiled kernels (their
@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from engine.api import Game, Solver
-from engine.errors import VarenaError
-from engine.mcts.options import SEARCH_PARAMS, MCTSOptions, check_options
-from engine.params import Param
+from varena.engine.api import Game, Solver
+from varena.engine.errors import VarenaError
+from varena.engine.mcts.options import SEARCH_PARAMS, MCTSOptions, check_options
+from varena.engine.params import Param
 
 
 class RandomSolver(Solver):
@@ -48,7 +48,7 @@ def _compiled(game: Game) -> bool:
 class MCTSSolver(Solver):
     """Rollout MCTS: uniform priors, each leaf valued by ``rollouts`` random playouts.
 
-    ``last_result`` holds the :class:`engine.mcts.SearchResult` of the latest move (visit
+    ``last_result`` holds the :class:`varena.engine.mcts.SearchResult` of the latest move (visit
     counts, policy targets, values). The tree is kept between moves (``reuse``): the agent
     finds the new position among its tree's nodes by comparing states.
     """
@@ -67,8 +67,8 @@ class MCTSSolver(Solver):
         super().__init__(game, seed, **config)
         options = MCTSOptions.from_config(config)
         check_options(options, "solver 'mcts'", game)
-        from engine.mcts.evaluators import RolloutEvaluator
-        from engine.mcts.search import MCTS
+        from varena.engine.mcts.evaluators import RolloutEvaluator
+        from varena.engine.mcts.search import MCTS
 
         evaluator = RolloutEvaluator(game, int(config.get("rollouts", 1)))
         self.search = MCTS(game, options, evaluator, seed=seed)
@@ -89,7 +89,7 @@ class MCTSSolver(Solver):
 class AlphaBetaSolver(Solver):
     """Negamax to a fixed depth with alpha-beta pruning; ``last_values`` holds the root
     values of the latest move (a win scores above 2, a loss below -2, see
-    :mod:`solvers.negamax`)."""
+    :mod:`varena.solvers.negamax`)."""
 
     name = "alphabeta"
     description = "depth-limited negamax with alpha-beta and move ordering, compiled with Numba"
@@ -105,7 +105,7 @@ class AlphaBetaSolver(Solver):
 
     def __init__(self, game: Game, seed: int | None = None, **config: Any) -> None:
         super().__init__(game, seed, **config)
-        from engine.mcts.compile import game_functions
+        from varena.engine.mcts.compile import game_functions
 
         self.gf = game_functions(game)
         self.depth = int(config.get("depth", 3))
@@ -115,8 +115,8 @@ class AlphaBetaSolver(Solver):
         self.last_visited: np.ndarray | None = None
 
     def select_actions(self, states: np.ndarray) -> np.ndarray:
-        from engine.mcts.compile import call, set_threads
-        from solvers.negamax import negamax_batch
+        from varena.engine.mcts.compile import call, set_threads
+        from varena.solvers.negamax import negamax_batch
 
         g = self.game
         states = np.ascontiguousarray(np.atleast_2d(states), dtype=self.gf.state_dtype)

@@ -1,4 +1,4 @@
-"""Classical solvers of the problem games, as engine.api.Solver plugins.
+"""Classical solvers of the problem games, as varena.engine.api.Solver plugins.
 
 Each computes a whole solution once per instance (cached by the instance's bytes) and
 replays it action by action, so it plays the game contract like any agent. If the game
@@ -11,7 +11,7 @@ via the optional elkai package). ``reference``: the problem's own reference solu
 tsp, convex_hull, delaunay and sorting (Held-Karp/LKH, Qhull, argsort).
 
 The TSP solvers also solve TSPLIB files: ``solver.tour(problem)`` takes any
-:class:`games.tsp_distance.TspProblem`; they may then be built with ``game=None``.
+:class:`varena.games.tsp_distance.TspProblem`; they may then be built with ``game=None``.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from engine.api import Game, Solver
-from engine.params import Param
-from games.points import HEADER, N
-from games.tsp_distance import TspProblem
+from varena.engine.api import Game, Solver
+from varena.engine.params import Param
+from varena.games.points import HEADER, N
+from varena.games.tsp_distance import TspProblem
 
 _CACHE = 1024
 
@@ -115,7 +115,7 @@ class NearestNeighbour(TspSolver):
     description = "TSP: always go to the nearest unvisited city (from city 0)"
 
     def tour(self, problem: TspProblem) -> np.ndarray:
-        from solvers.tsp_construct import nearest_neighbour
+        from varena.solvers.tsp_construct import nearest_neighbour
 
         return nearest_neighbour(problem)
 
@@ -126,7 +126,7 @@ class Insertion(TspSolver):
     params = (Param("rule", str, "farthest", "which city to insert next", choices=("farthest", "nearest", "random")),)
 
     def tour(self, problem: TspProblem) -> np.ndarray:
-        from solvers.tsp_construct import insertion
+        from varena.solvers.tsp_construct import insertion
 
         return insertion(problem, self.config["rule"], int(self.rng.integers(2**31)))
 
@@ -142,8 +142,8 @@ class TwoOpt(TspSolver):
     )
 
     def tour(self, problem: TspProblem) -> np.ndarray:
-        from solvers.tsp_construct import insertion, nearest_neighbour
-        from solvers.tsp_local import local_search
+        from varena.solvers.tsp_construct import insertion, nearest_neighbour
+        from varena.solvers.tsp_local import local_search
 
         init = self.config["init"]
         if init == "nearest_neighbour":
@@ -159,12 +159,12 @@ class HeldKarp(TspSolver):
 
     @classmethod
     def supports(cls, game: Game) -> bool:
-        from games.tsp_reference import HELD_KARP_MAX
+        from varena.games.tsp_reference import HELD_KARP_MAX
 
         return super().supports(game) and game.n <= HELD_KARP_MAX
 
     def tour(self, problem: TspProblem) -> np.ndarray:
-        from games.tsp_reference import held_karp
+        from varena.games.tsp_reference import held_karp
 
         return held_karp(problem)
 
@@ -178,7 +178,7 @@ class Lkh(TspSolver):
     )
 
     def __init__(self, game: Game | None, seed: int | None = None, **config: Any) -> None:
-        from games.tsp_reference import MissingDependencyError, elkai_available
+        from varena.games.tsp_reference import MissingDependencyError, elkai_available
 
         if not elkai_available():
             raise MissingDependencyError("solver 'lkh' is unavailable: it needs the optional "
@@ -186,7 +186,7 @@ class Lkh(TspSolver):
         super().__init__(game, seed=seed, **config)
 
     def tour(self, problem: TspProblem) -> np.ndarray:
-        from games.tsp_reference import lkh
+        from varena.games.tsp_reference import lkh
 
         trials = self.config["max_trials"] or None
         return lkh(problem, runs=self.config["runs"], seed=1 if self.seed is None else int(self.seed) + 1,
@@ -204,7 +204,7 @@ class Reference(ReplaySolver):
         if not super().supports(game):
             return False
         if game.name == "tsp":
-            from games.tsp_reference import EXACT_UP_TO, elkai_available
+            from varena.games.tsp_reference import EXACT_UP_TO, elkai_available
 
             return game.n <= EXACT_UP_TO or elkai_available()
         return True

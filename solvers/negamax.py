@@ -2,7 +2,7 @@
 
 The search is iterative (explicit per-ply frames; Numba compiles recursion poorly) and
 takes the game's kernels as first-class functions like the tree search does
-(:mod:`engine.mcts.compile`). Values are for the player to move:
+(:mod:`varena.engine.mcts.compile`). Values are for the player to move:
 
 - a finished game scores ``value * (WIN + plies left)``: a win beats any static value and
   a quicker win beats a slower one (a draw scores 0);
@@ -19,8 +19,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from engine.mcts.expand import random_playout
-from engine.mcts.tree import rand_below, rand_seed
+from varena.engine.mcts.expand import random_playout
+from varena.engine.mcts.tree import rand_below, rand_seed
 
 WIN = 2.0
 

@@ -1,19 +1,19 @@
 """Entry point of the built-in solvers; each solver module is imported only when needed."""
 
-from engine import hookimpl
-from engine.host import register_each
+from varena.engine import hookimpl
+from varena.engine.host import register_each
 
 SOLVERS = (
-    ("solvers.baselines", "RandomSolver"),
-    ("solvers.classical", "NearestNeighbour"),
-    ("solvers.classical", "Insertion"),
-    ("solvers.classical", "TwoOpt"),
-    ("solvers.classical", "HeldKarp"),
-    ("solvers.classical", "Lkh"),
-    ("solvers.classical", "Reference"),
-    ("solvers.baselines", "MCTSSolver"),
-    ("solvers.baselines", "AlphaBetaSolver"),
-    ("solvers.alphavit.agent", "AlphaViTSolver"),
+    ("varena.solvers.baselines", "RandomSolver"),
+    ("varena.solvers.classical", "NearestNeighbour"),
+    ("varena.solvers.classical", "Insertion"),
+    ("varena.solvers.classical", "TwoOpt"),
+    ("varena.solvers.classical", "HeldKarp"),
+    ("varena.solvers.classical", "Lkh"),
+    ("varena.solvers.classical", "Reference"),
+    ("varena.solvers.baselines", "MCTSSolver"),
+    ("varena.solvers.baselines", "AlphaBetaSolver"),
+    ("varena.solvers.alphavit.agent", "AlphaViTSolver"),
 )
 
 

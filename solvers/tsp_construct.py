@@ -1,5 +1,5 @@
 """TSP construction heuristics in Numba: nearest neighbour and insertion (nearest, farthest,
-random). All work on any :class:`games.tsp_distance.TspProblem` (float or TSPLIB distances)
+random). All work on any :class:`varena.games.tsp_distance.TspProblem` (float or TSPLIB distances)
 in O(n^2) time and O(n) memory, so n = 10,000 takes well under a second or two.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from games.tsp_distance import TspProblem, dist
+from varena.games.tsp_distance import TspProblem, dist
 
 NEAREST, FARTHEST, RANDOM = 0, 1, 2
 RULES = ("farthest", "nearest", "random")

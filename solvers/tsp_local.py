@@ -16,7 +16,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from games.tsp_distance import TspProblem, dist
+from varena.games.tsp_distance import TspProblem, dist
 
 _EPS = 1e-10
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.host import Host, reset_host
+from varena.engine.host import Host, reset_host
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def _varena(site, *args, **env):
     for var in ("VARENA_STRICT_PLUGINS", "VARENA_BLOCK_PLUGINS", "VARENA_LOAD_PLUGINS"):
         if var not in env:
             full.pop(var, None)
-    code = "import sys; from engine.cli import main; main(sys.argv[1:])"
+    code = "import sys; from varena.engine.cli import main; main(sys.argv[1:])"
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           env=full, timeout=300)
 
@@ -58,7 +58,7 @@ def test_blocked_plugin_is_gone(site):
 
 
 def test_installed_plugin_passes_the_conformance_kit(site):
-    code = "from engine.testing import check_game; check_game('tictactoe', games=10); print('ok')"
+    code = "from varena.engine.testing import check_game; check_game('tictactoe', games=10); print('ok')"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(site)}, timeout=300)
     assert out.stdout.strip() == "ok", out.stderr

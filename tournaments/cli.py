@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from engine.cli import SEED
-from engine.errors import SpecError
+from varena.engine.cli import SEED
+from varena.engine.errors import SpecError
 
 
 def _agents(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -52,7 +52,7 @@ def tournament(config_file, games, agents, fmt, games_per_pairing, instances, co
     Results go to OUT/results.sqlite (one row per finished game, committed at once) and
     OUT/games/*.sgf; a killed tournament continues with --resume.
     """
-    from tournaments.config import Config, load_config
+    from varena.tournaments.config import Config, load_config
 
     if config_file and not Path(config_file).exists():
         shipped = Path(__file__).with_name(f"{Path(config_file).stem}.toml")
@@ -114,8 +114,8 @@ def _play_and_report(config, folder: Path, resume: bool, as_json: bool) -> None:
         TimeRemainingColumn,
     )
 
-    from tournaments.runner import run
-    from tournaments.store import Store
+    from varena.tournaments.runner import run
+    from varena.tournaments.store import Store
 
     console = Console(stderr=as_json)
     seen = []
@@ -162,7 +162,7 @@ def _play_and_report(config, folder: Path, resume: bool, as_json: bool) -> None:
 def _report(rows, fmt: str, anchor, as_json: bool, style: str, folder: Path) -> None:
     from rich.console import Console
 
-    from tournaments.report import (
+    from varena.tournaments.report import (
         leaderboard_report,
         print_leaderboard,
         print_report,
@@ -195,7 +195,7 @@ def _report(rows, fmt: str, anchor, as_json: bool, style: str, folder: Path) -> 
 @click.option("--anchor", default="random", show_default=True, help="Agent rated 0 Elo.")
 def ratings(folder, style, anchor):
     """Recompute the ratings (or leaderboard) of the tournament stored in FOLDER."""
-    from tournaments.store import Store
+    from varena.tournaments.store import Store
 
     db = Path(folder) / "results.sqlite"
     if not db.is_file():
@@ -230,7 +230,7 @@ ELO = click.FloatRange(-1000, 1000)
 def sprt(game, base, test_spec, elo0, elo1, alpha, beta, model, max_pairs, concurrency, seed,
          opening_moves, max_moves):
     """Play pairs of games (same opening, colours swapped) until the SPRT decides."""
-    from tournaments.sprt_run import run_sprt
+    from varena.tournaments.sprt_run import run_sprt
 
     for flag, value, accepted in (("--elo0", elo0, "-1000..1000"), ("--elo1", elo1, "-1000..1000"),
                                   ("--alpha", alpha, "(0, 1)"), ("--beta", beta, "(0, 1)")):

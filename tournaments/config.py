@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from engine.errors import SpecError
-from engine.params import SEED_MAX
+from varena.engine.errors import SpecError
+from varena.engine.params import SEED_MAX
 
 FORMATS = ("round-robin", "gauntlet", "leaderboard")
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.api import Solver
-from engine.errors import AgentError, SpecError
-from engine.params import Param
+from varena.engine.api import Solver
+from varena.engine.errors import AgentError, SpecError
+from varena.engine.params import Param
 
 #: Debian installs some engines (gnugo) in /usr/games, which is not on root's PATH.
 EXTRA_BIN_DIRS = ("/usr/games", "/usr/local/games")

@@ -29,7 +29,7 @@ from typing import IO, Any
 import click
 import numpy as np
 
-from engine.cli import SEED
+from varena.engine.cli import SEED
 
 log = logging.getLogger("varena.gomocup")
 
@@ -81,7 +81,7 @@ class Brain:
 
     # -- game and agent -------------------------------------------------------------------------
     def _ensure_game(self) -> Any:
-        from engine.host import get_host
+        from varena.engine.host import get_host
 
         if self.cells is None:
             raise ProtocolError("no board yet; send START or RECTSTART first")
@@ -262,7 +262,7 @@ class Brain:
         return []
 
     def _cmd_ABOUT(self, rest: str) -> list[str]:
-        from engine import __version__
+        from varena.engine import __version__
 
         return [ABOUT.format(version=__version__)]
 
@@ -290,8 +290,8 @@ def serve(agent_spec: str, inp: IO[str], out: IO[str], seed: int | None = None) 
 @click.option("--seed", type=SEED, default=None, help="Seed of the agent.")
 def gomocup_command(agent_spec: str, seed: int | None) -> None:
     """Play as a Gomocup/Piskvork brain on stdin/stdout (for Gomocup managers and GUIs)."""
-    from engine.host import get_host
-    from engine.params import bind, parse_spec
+    from varena.engine.host import get_host
+    from varena.engine.params import bind, parse_spec
 
     spec = parse_spec(agent_spec)  # a bad agent spec fails now, as one clear line
     cls = get_host().solver_class(spec.name)

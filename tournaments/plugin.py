@@ -1,23 +1,23 @@
 """Entry point of the built-in commands that are not part of the core CLI, and of the
 external-engine agents."""
 
-from engine import hookimpl
-from engine.host import register_each
+from varena.engine import hookimpl
+from varena.engine.host import register_each
 
 # Each command module imports its heavy dependencies inside the command body, so that
 # `varena --help` stays fast.
 COMMANDS = (
-    ("tournaments.cli", "tournament"),
-    ("tournaments.cli", "ratings"),
-    ("tournaments.cli", "sprt"),
-    ("tournaments.solve", "solve"),
-    ("tournaments.gomocup", "gomocup_command"),
-    ("games.go.command", "gtp_command"),
+    ("varena.tournaments.cli", "tournament"),
+    ("varena.tournaments.cli", "ratings"),
+    ("varena.tournaments.cli", "sprt"),
+    ("varena.tournaments.solve", "solve"),
+    ("varena.tournaments.gomocup", "gomocup_command"),
+    ("varena.games.go.command", "gtp_command"),
 )
 
 SOLVERS = (
-    ("tournaments.external", "GtpAgent"),
-    ("tournaments.external", "GomocupAgent"),
+    ("varena.tournaments.external", "GtpAgent"),
+    ("varena.tournaments.external", "GomocupAgent"),
 )
 
 

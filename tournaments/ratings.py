@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import VarenaError
+from varena.engine.errors import VarenaError
 
 ELO = 400.0 / math.log(10.0)  # natural-log units to Elo
 

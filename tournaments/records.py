@@ -30,7 +30,7 @@ def sgf_text(game, moves: list[int], first: str, second: str, result: str, score
     if game.name == "go":
         # Without RU a reader assumes Chinese rules, and a suicide or a simple-ko
         # recapture of the game then reads as an illegal move.
-        from games.go.sgf import RULES_TEXT
+        from varena.games.go.sgf import RULES_TEXT
 
         props.append(f"RU[{RULES_TEXT[(game.superko, game.suicide)]}]")
     props.append(f"GN[{_escape(game.spec)}]PB[{_escape(first)}]PW[{_escape(second)}]")

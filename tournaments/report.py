@@ -9,8 +9,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from tournaments.ratings import Result, ratings, score_matrix
-from tournaments.store import GameRow
+from varena.tournaments.ratings import Result, ratings, score_matrix
+from varena.tournaments.store import GameRow
 
 
 def _results(rows: list[GameRow]) -> list[Result]:

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from engine import __version__
-from engine.atomic import write_atomic
-from engine.errors import SpecError, VarenaError
-from engine.host import get_host
-from engine.params import Spec, bind, parse_spec
-from tournaments.config import Config
-from tournaments.store import GameRow, Store
+from varena.engine import __version__
+from varena.engine.atomic import write_atomic
+from varena.engine.errors import SpecError, VarenaError
+from varena.engine.host import get_host
+from varena.engine.params import Spec, bind, parse_spec
+from varena.tournaments.config import Config
+from varena.tournaments.store import GameRow, Store
 
 log = logging.getLogger("varena.tournament")
 
@@ -195,7 +195,7 @@ def schedule(config: Config) -> list[Task]:
 
 def play_task(task: Task) -> dict:
     """Play one scheduled game (in a worker process) and return its row as a dict."""
-    from engine.play import play_game
+    from varena.engine.play import play_game
 
     host = get_host()
     game = host.make_game(task.game)
@@ -226,7 +226,7 @@ def play_task(task: Task) -> dict:
     else:
         score = 0.5 + 0.5 * record.returns[0]  # returns in [-1, 1] -> score in [0, 1]
     sgf = None
-    from tournaments.records import sgf_text, supports_sgf
+    from varena.tournaments.records import sgf_text, supports_sgf
 
     if supports_sgf(game):
         sgf = sgf_text(game, list(record.moves), task.first, task.second or "", record.result,

@@ -16,7 +16,7 @@ import time
 
 import click
 
-from engine.cli import SEED
+from varena.engine.cli import SEED
 
 
 @click.command("solve")
@@ -61,11 +61,11 @@ def solve(problem: str, solver_spec: str, instance_path: str | None, seed: int, 
 
 
 def _solve_file(problem: str, solver_spec: str, path: str, seed: int, tour_out: str | None) -> dict:
-    from engine.errors import SpecError
-    from engine.host import get_host
-    from engine.params import bind, parse_spec
-    from games import tsplib
-    from solvers.classical import TspSolver
+    from varena.engine.errors import SpecError
+    from varena.engine.host import get_host
+    from varena.engine.params import bind, parse_spec
+    from varena.games import tsplib
+    from varena.solvers.classical import TspSolver
 
     if parse_spec(problem).name != "tsp":
         raise SpecError(f"--instance takes TSPLIB files, which are TSP instances; got problem {problem!r}")
@@ -92,14 +92,14 @@ def _solve_file(problem: str, solver_spec: str, path: str, seed: int, tour_out: 
 def _solve_random(problem: str, solver_spec: str, seed: int, count: int, reference: bool) -> dict:
     import numpy as np
 
-    from engine.host import get_host
-    from games.tsp_reference import EXACT_UP_TO, elkai_available
+    from varena.engine.host import get_host
+    from varena.games.tsp_reference import EXACT_UP_TO, elkai_available
 
     host = get_host()
     game = host.make_game(problem)
     agent = host.make_agent(solver_spec, game, seed)
     if not hasattr(game, "evaluate"):
-        from engine.errors import SpecError
+        from varena.engine.errors import SpecError
 
         raise SpecError(f"game {game.spec!r} is not a problem with metrics (no evaluate)")
     note = ""
@@ -130,7 +130,7 @@ def _warm_up(solver) -> None:
     """Solve a tiny instance so that loading the compiled kernels is not timed."""
     import numpy as np
 
-    from games.tsp_distance import TspProblem
+    from varena.games.tsp_distance import TspProblem
 
     try:
         solver.tour(TspProblem.euclidean(np.random.default_rng(0).random((8, 2))))
@@ -143,7 +143,7 @@ def _metrics(game, state, reference: bool) -> dict[str, float]:
     solution = game.solution(state)
     if game.name == "tsp":
         if not reference:
-            from games.tsp import tour_length
+            from varena.games.tsp import tour_length
 
             return {"length": tour_length(instance, solution)}
         return game.evaluate(instance, solution)

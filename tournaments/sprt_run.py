@@ -8,10 +8,10 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 import numpy as np
 
-from engine.errors import SpecError
-from engine.host import get_host
-from tournaments.runner import Task, _seed, _worker_init, agent_supports, make_opening, play_task
-from tournaments.sprt import Sprt
+from varena.engine.errors import SpecError
+from varena.engine.host import get_host
+from varena.tournaments.runner import Task, _seed, _worker_init, agent_supports, make_opening, play_task
+from varena.tournaments.sprt import Sprt
 
 
 def run_sprt(game_spec: str, base: str, test: str, *, elo0: float, elo1: float, alpha: float,

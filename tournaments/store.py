@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import CheckpointError
+from varena.engine.errors import CheckpointError
 
 SCHEMA_VERSION = 1
 

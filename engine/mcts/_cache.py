@@ -3,7 +3,7 @@
 Numba invalidates a cached function only when *its own* file changes, not when a function
 it calls does, so an edit of, say, expand.py would leave batched.py's cached searches
 stale. A digest of all the modules whose code is linked into the cached entry points is
-checked once per process (when :mod:`engine.mcts` is imported); when it changed, their
+checked once per process (when :mod:`varena.engine.mcts` is imported); when it changed, their
 cache files are removed.
 """
 

@@ -1,6 +1,6 @@
 """Entry points over all B trees at once (``prange`` over trees), specialised per game.
 
-Each function's last six arguments are the game's kernels (see :mod:`engine.mcts.compile`);
+Each function's last six arguments are the game's kernels (see :mod:`varena.engine.mcts.compile`);
 call them through ``compile.call``. Trees are independent and each has its own random
 stream, so results do not depend on the number of threads.
 
@@ -15,9 +15,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from engine.mcts.expand import backup, expand, random_playout
-from engine.mcts.select import EVAL, FULL, TERMINAL, descend
-from engine.mcts.tree import rand_seed, reset_tree
+from varena.engine.mcts.expand import backup, expand, random_playout
+from varena.engine.mcts.select import EVAL, FULL, TERMINAL, descend
+from varena.engine.mcts.tree import rand_seed, reset_tree
 
 
 def init_roots(t, root_states, reset, step, legal_mask, outcome, to_play, playout, heuristic):

@@ -27,8 +27,8 @@ import numpy as np
 from numba import types
 from numba.experimental.function_type import _get_wrapper_address
 
-from engine.api import Game
-from engine.errors import VarenaError
+from varena.engine.api import Game
+from varena.engine.errors import VarenaError
 
 log = logging.getLogger("varena.mcts")
 

@@ -21,8 +21,8 @@ from typing import Protocol
 
 import numpy as np
 
-from engine.api import Game
-from engine.errors import VarenaError
+from varena.engine.api import Game
+from varena.engine.errors import VarenaError
 
 
 class Evaluator(Protocol):

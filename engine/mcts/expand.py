@@ -5,7 +5,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from engine.mcts.tree import FULL_NODES, UNEXPANDED, mix64, rand_below
+from varena.engine.mcts.tree import FULL_NODES, UNEXPANDED, mix64, rand_below
 
 
 @numba.njit(cache=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from engine.errors import SpecError
-from engine.params import Param
+from varena.engine.errors import SpecError
+from varena.engine.params import Param
 
 
 @dataclass(frozen=True, slots=True)

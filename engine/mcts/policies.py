@@ -1,7 +1,7 @@
 """Root policies: how the root spends its simulations and how a move is picked from them.
 
 Small functions over the root's children (mctx style); the descent below the root is the
-shared UCT/PUCT rule of :mod:`engine.mcts.select`.
+shared UCT/PUCT rule of :mod:`varena.engine.mcts.select`.
 
 - Dirichlet noise (AlphaZero): root priors become ``(1 - eps) P + eps Dir(alpha)`` with
   ``alpha = total / num_legal`` per move, so the noise has the same spread on any board.

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.api import Game
-from engine.errors import VarenaError
-from engine.mcts import batched, policies
-from engine.mcts.compile import call, game_functions, set_threads
-from engine.mcts.evaluators import Evaluator, RolloutEvaluator, checked
-from engine.mcts.options import MCTSOptions, check_options
-from engine.mcts.tree import Tree, capacity, find_state, make_config, new_tree, reroot, root_stats
+from varena.engine.api import Game
+from varena.engine.errors import VarenaError
+from varena.engine.mcts import batched, policies
+from varena.engine.mcts.compile import call, game_functions, set_threads
+from varena.engine.mcts.evaluators import Evaluator, RolloutEvaluator, checked
+from varena.engine.mcts.options import MCTSOptions, check_options
+from varena.engine.mcts.tree import Tree, capacity, find_state, make_config, new_tree, reroot, root_stats
 
 log = logging.getLogger("varena.mcts")
 

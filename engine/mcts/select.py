@@ -2,7 +2,7 @@
 
 These are the shared mechanics; the policy part is the child score (``rule`` in the
 config: UCT or PUCT) and an optional forced root child (Gumbel sequential halving). All
-functions work on one tree ``b`` of a :class:`engine.mcts.tree.Tree` and take the game's
+functions work on one tree ``b`` of a :class:`varena.engine.mcts.tree.Tree` and take the game's
 kernels as first-class functions.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from engine.mcts.tree import FULL_STATES, PENDING, PUCT, UNEXPANDED
+from varena.engine.mcts.tree import FULL_STATES, PENDING, PUCT, UNEXPANDED
 
 # Outcomes of a descent.
 EVAL, TERMINAL, COLLISION, FULL = 0, 1, 2, 3

@@ -1,10 +1,10 @@
 """Checkpoints: one safetensors file holding the weights, with JSON metadata in its header.
 
-- Writes are atomic (:func:`engine.atomic.write_atomic`: temp file in the same folder,
+- Writes are atomic (:func:`varena.engine.atomic.write_atomic`: temp file in the same folder,
   fsync, ``os.replace``): a reader sees the previous checkpoint or the new one.
 - Reads never unpickle anything: safetensors holds raw tensors, the metadata is JSON.
 - Every problem (missing, truncated, not a varena checkpoint, wrong kind, wrong shapes,
-  missing or unexpected weights) is a :class:`engine.errors.CheckpointError` that says what
+  missing or unexpected weights) is a :class:`varena.engine.errors.CheckpointError` that says what
   does not match.
 
 Metadata keys written here: ``format``, ``varena_version``, ``created``, plus what the caller
@@ -23,9 +23,9 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save as st_save
 
-from engine import __version__
-from engine.atomic import write_atomic
-from engine.errors import CheckpointError
+from varena.engine import __version__
+from varena.engine.atomic import write_atomic
+from varena.engine.errors import CheckpointError
 
 FORMAT = "varena-checkpoint/1"
 META_KEY = "varena"

@@ -8,7 +8,7 @@ import os
 
 import torch
 
-from engine.errors import SpecError
+from varena.engine.errors import SpecError
 
 log = logging.getLogger("varena.nn")
 

@@ -13,7 +13,7 @@ differ by at most ``pad_ratio`` in length, and networks embed each configuration
 size (only the transformer's sequence is padded, with a key mask).
 
 The network is anything with the :class:`PolicyValueNet` methods (AlphaViT and friends in
-``solvers.alphavit.network``); the engine knows no particular network.
+``varena.solvers.alphavit.network``); the engine knows no particular network.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
-from engine.api import Game, Tokens
-from engine.nn.device import autocast, keep_cpu_threads, resolve_device
+from varena.engine.api import Game, Tokens
+from varena.engine.nn.device import autocast, keep_cpu_threads, resolve_device
 
 log = logging.getLogger("varena.nn")
 

@@ -1,6 +1,6 @@
 """Go: Numba rules (any size up to 25x25), SGF records and a GTP engine.
 
-``from games.go import Go`` loads the rules (and numba) on first use only, so that light
+``from varena.games.go import Go`` loads the rules (and numba) on first use only, so that light
 modules of this package (the ``varena gtp`` command) can be imported by ``varena --help``.
 """
 
@@ -13,7 +13,7 @@ __all__ = ["Go"]
 
 def __getattr__(name: str) -> Any:
     if name == "Go":
-        from games.go.game import Go
+        from varena.games.go.game import Go
 
         return Go
-    raise AttributeError(f"module 'games.go' has no attribute {name!r}")
+    raise AttributeError(f"module 'varena.games.go' has no attribute {name!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from engine.cli import SEED
+from varena.engine.cli import SEED
 
 
 @click.command("gtp")
@@ -20,9 +20,9 @@ def gtp_command(agent_spec: str, game_spec: str, seed: int | None, name: str) ->
     import logging
     import sys
 
-    from engine.host import get_host
-    from engine.params import parse_spec
-    from games.go.gtp import GtpEngine
+    from varena.engine.host import get_host
+    from varena.engine.params import parse_spec
+    from varena.games.go.gtp import GtpEngine
 
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
     host = get_host()

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from engine.api import Kernels, NumbaGame, Tokens
-from engine.errors import IllegalMoveError, SpecError
-from engine.params import Param
-from games.go import playout as _playout, positions, rules, scoring
-from games.go.rules import KOMI_SCALE
+from varena.engine.api import Kernels, NumbaGame, Tokens
+from varena.engine.errors import IllegalMoveError, SpecError
+from varena.engine.params import Param
+from varena.games.go import playout as _playout, positions, rules, scoring
+from varena.games.go.rules import KOMI_SCALE
 
 log = logging.getLogger("varena.games.go")
 

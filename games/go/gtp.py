@@ -21,9 +21,9 @@ from typing import IO, Any
 
 import numpy as np
 
-from engine.errors import IllegalMoveError, VarenaError
-from games.go import rules
-from games.go.game import Go, margin_text
+from varena.engine.errors import IllegalMoveError, VarenaError
+from varena.games.go import rules
+from varena.games.go.game import Go, margin_text
 
 log = logging.getLogger("varena.gtp")
 
@@ -85,7 +85,7 @@ class GtpEngine:
     def agent(self) -> Any:
         if self._agent is None:
             if self._host is None:
-                from engine.host import get_host
+                from varena.engine.host import get_host
 
                 self._host = get_host()
             self._agent = self._host.make_agent(self.agent_spec, self.game, self.seed)
@@ -326,7 +326,7 @@ class GtpEngine:
         return ""
 
     def cmd_loadsgf(self, args: list[str]) -> str:
-        from games.go import records
+        from varena.games.go import records
 
         if not args:
             raise GtpError("missing filename")

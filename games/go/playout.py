@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from games.go.rules import (
+from varena.games.go.rules import (
     BLACK,
     CAPT_B,
     EDGE,
@@ -51,7 +51,7 @@ from games.go.rules import (
     seen,
     set_hash,
 )
-from games.go.scoring import black_margin_fixed
+from varena.games.go.scoring import black_margin_fixed
 
 # acc slots: the scratch scalars a move updates
 _HASH, _NS, _NE, _RNG = 0, 1, 2, 3

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from games.go.rules import (
+from varena.games.go.rules import (
     BLACK,
     CAPT_B,
     CAPT_W,

@@ -7,10 +7,10 @@ import os
 
 import numpy as np
 
-from engine.errors import FormatError, IllegalMoveError, SpecError
-from games.go import positions, rules
-from games.go.game import Go, margin_text
-from games.go.sgf import GoRecord, parse_go, read_go, write_go
+from varena.engine.errors import FormatError, IllegalMoveError, SpecError
+from varena.games.go import positions, rules
+from varena.games.go.game import Go, margin_text
+from varena.games.go.sgf import GoRecord, parse_go, read_go, write_go
 
 
 def replay(rec: GoRecord, source: str = "<sgf>", **overrides) -> tuple[Go, list[np.ndarray]]:

@@ -19,8 +19,8 @@ The history holds every position of the game: a game never has more than ``max_m
 moves, so superko is exact for every game length (no window, unlike GNU Go's 500 moves).
 Chains are not stored: ``step`` finds the chains next to the move by a local flood fill and
 ``legal_mask`` labels all chains with their liberty counts once per call; the playout kernels
-(``games.go.playout``) keep incremental chains with pseudo-liberty counts instead.
-Scoring (``games.go.scoring``) is Tromp-Taylor area scoring.
+(``varena.games.go.playout``) keep incremental chains with pseudo-liberty counts instead.
+Scoring (``varena.games.go.scoring``) is Tromp-Taylor area scoring.
 """
 
 from __future__ import annotations

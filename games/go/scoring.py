@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from games.go.rules import (
+from varena.games.go.rules import (
     BLACK,
     EDGE,
     EMPTY,

@@ -3,7 +3,7 @@
 Reading keeps the main line (the first variation at every branch): the root's game
 information (SZ, KM, RU, HA, PB, PW, RE, DT, ...) and setup stones (AB/AW, point lists
 ``aa:cc`` included), then one move per node (``B[dd]``, ``W[]`` or ``W[tt]`` on boards up to
-19x19 for pass). Every problem raises :class:`engine.errors.FormatError` naming the place in
+19x19 for pass). Every problem raises :class:`varena.engine.errors.FormatError` naming the place in
 the file (``line:col``) and, for moves, the move number. Writing is canonical (so a record
 read back and written again gives the same text) and atomic (temp file, fsync, rename).
 """
@@ -16,8 +16,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.atomic import write_atomic
-from engine.errors import FormatError
+from varena.engine.atomic import write_atomic
+from varena.engine.errors import FormatError
 
 log = logging.getLogger("varena.games.go.sgf")
 

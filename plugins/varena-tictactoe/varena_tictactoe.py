@@ -7,9 +7,9 @@ from functools import cache
 
 import numpy as np
 
-from engine import hookimpl
-from engine.api import Game, Solver
-from engine.params import Param
+from varena.engine import hookimpl
+from varena.engine.api import Game, Solver
+from varena.engine.params import Param
 
 LINES = ((0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6))
 

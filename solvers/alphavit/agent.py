@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from engine.api import Game, Solver
-from engine.errors import SpecError
-from engine.mcts.options import SEARCH_PARAMS, MCTSOptions, check_options
-from engine.params import Param
-from solvers.alphavit.presets import ARCHS, POSITION_MODES, PRESETS
+from varena.engine.api import Game, Solver
+from varena.engine.errors import SpecError
+from varena.engine.mcts.options import SEARCH_PARAMS, MCTSOptions, check_options
+from varena.engine.params import Param
+from varena.solvers.alphavit.presets import ARCHS, POSITION_MODES, PRESETS
 
 log = logging.getLogger("varena.alphavit")
 
@@ -67,8 +67,8 @@ class AlphaViTSolver(Solver):
 
     def __init__(self, game: Game, seed: int | None = None, **config: Any) -> None:
         super().__init__(game, seed, **config)
-        from engine.nn.evaluator import Evaluator
-        from solvers.alphavit.checkpoints import load_network, new_network
+        from varena.engine.nn.evaluator import Evaluator
+        from varena.solvers.alphavit.checkpoints import load_network, new_network
 
         c = self.config
         if c["checkpoint"]:
@@ -88,7 +88,7 @@ class AlphaViTSolver(Solver):
         self.options = MCTSOptions.from_config(c)
         self.search = None
         if self.options.sims > 0:
-            from engine.mcts import MCTS
+            from varena.engine.mcts import MCTS
 
             check_options(self.options, "alphavit", game)
             if game.kernels is None:

@@ -8,10 +8,10 @@ from typing import Any
 
 import torch
 
-from engine.errors import CheckpointError
-from engine.nn.checkpoint import check_weights, load_weights, read_metadata, save_checkpoint
-from solvers.alphavit.network import AlphaNet
-from solvers.alphavit.presets import NetConfig, make_config
+from varena.engine.errors import CheckpointError
+from varena.engine.nn.checkpoint import check_weights, load_weights, read_metadata, save_checkpoint
+from varena.solvers.alphavit.network import AlphaNet
+from varena.solvers.alphavit.presets import NetConfig, make_config
 
 KIND = "alphavit"
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.api import Tokens
-from engine.errors import VarenaError
+from varena.engine.api import Tokens
+from varena.engine.errors import VarenaError
 
 #: Sequence slots before the game's tokens: the value token and the game token.
 PREFIX = 2

@@ -4,7 +4,7 @@ A forward pass takes a list of :class:`Group` (positions of one game configurati
 Every group is embedded on its own (the 5x5 convolution runs on its true ``H x W``; no board
 is padded to another's size), then the groups' sequences are padded to the longest and go
 through the transformer together with a key-padding mask. The evaluator
-(:mod:`engine.nn.evaluator`) decides which groups share a forward (bucketing by length).
+(:mod:`varena.engine.nn.evaluator`) decides which groups share a forward (bucketing by length).
 
 Sequence of one position: ``[value, game, tokens..., specials...]`` (see :mod:`.layout`).
 """
@@ -19,15 +19,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from engine.api import Game, Tokens
-from solvers.alphavit.layers import (
+from varena.engine.api import Game, Tokens
+from varena.solvers.alphavit.layers import (
     DecoderLayer,
     DynamicPositionBias,
     EncoderLayer,
     Head,
 )
-from solvers.alphavit.layout import PREFIX, Layout, LayoutError, build_layout
-from solvers.alphavit.presets import NetConfig
+from varena.solvers.alphavit.layout import PREFIX, Layout, LayoutError, build_layout
+from varena.solvers.alphavit.presets import NetConfig
 
 
 @dataclass(frozen=True, eq=False)

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.errors import CheckpointError
+from varena.engine.errors import CheckpointError
 
 ARCHS = ("vit", "vid", "vda")
 POSITION_MODES = ("grid", "relative")

@@ -2,9 +2,9 @@
 
 NIM = '''
 import numpy as np
-from engine import hookimpl
-from engine.api import Game, Solver
-from engine.params import Param
+from varena.engine import hookimpl
+from varena.engine.api import Game, Solver
+from varena.engine.params import Param
 
 
 class Nim(Game):

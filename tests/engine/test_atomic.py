@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from engine.atomic import write_atomic
+from varena.engine.atomic import write_atomic
 
 
 def test_write_atomic_replaces_whole_file_and_leaves_no_temp(tmp_path):

@@ -5,8 +5,8 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-import engine.host
-from engine.cli import cli
+import varena.engine.host
+from varena.engine.cli import cli
 from tests.engine.nim_source import GOOD
 
 
@@ -14,7 +14,7 @@ from tests.engine.nim_source import GOOD
 def nim_host(plugin_dir, host_factory, monkeypatch):
     plugin_dir("varena-nim", GOOD)
     host = host_factory()
-    monkeypatch.setattr(engine.host, "_HOST", host)
+    monkeypatch.setattr(varena.engine.host, "_HOST", host)
     return host
 
 
@@ -66,7 +66,7 @@ def test_plugins_table_renders(nim_host):
 
 
 def test_help_is_fast_and_imports_neither_torch_nor_numba():
-    code = ("import sys; from engine.cli import main\n"
+    code = ("import sys; from varena.engine.cli import main\n"
             "try: main(['--help'])\nexcept SystemExit: pass\n"
             "heavy = [m for m in ('torch', 'numba') if m in sys.modules]\n"
             "print('HEAVY', heavy)")
@@ -99,7 +99,7 @@ def test_help_is_fast_and_imports_neither_torch_nor_numba():
     ],
 )
 def test_plugin_commands_answer_bad_input_with_one_line(args, message):
-    from engine.cli import full_cli
+    from varena.engine.cli import full_cli
 
     result = CliRunner().invoke(full_cli(), args, input="")
     assert result.exit_code == 2 and message in result.output, result.output

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-import engine.envs  # noqa: F401  (registers the env ids)
-from engine.api import Game, Tokens
-from engine.envs import VarenaEnv
-from engine.errors import IllegalMoveError, SpecError
-from engine.host import get_host
+import varena.engine.envs  # noqa: F401  (registers the env ids)
+from varena.engine.api import Game, Tokens
+from varena.engine.envs import VarenaEnv
+from varena.engine.errors import IllegalMoveError, SpecError
+from varena.engine.host import get_host
 
 
 class Pick(Game):
@@ -146,7 +146,7 @@ def test_generic_game_env_id():
 
 def test_go_env_when_go_is_installed():
     if "go" not in get_host().games:
-        pytest.skip("games.go is not available yet")
+        pytest.skip("varena.games.go is not available yet")
     env = gymnasium.make("varena/Go-v0", size=5, komi=0.5)
     check_env(env.unwrapped)
 
@@ -155,7 +155,7 @@ def test_pettingzoo_aec_env_passes_api_test():
     pytest.importorskip("pettingzoo", reason="pettingzoo is optional")
     from pettingzoo.test import api_test
 
-    from engine.envs import VarenaAECEnv
+    from varena.engine.envs import VarenaAECEnv
 
     for spec in ("gomoku:size=5,k=4", "gomoku:size=6,rule=renju"):
         env = VarenaAECEnv(spec)
@@ -164,7 +164,7 @@ def test_pettingzoo_aec_env_passes_api_test():
 
 def test_pettingzoo_game_rewards_sum_to_zero():
     pytest.importorskip("pettingzoo", reason="pettingzoo is optional")
-    from engine.envs import VarenaAECEnv
+    from varena.engine.envs import VarenaAECEnv
 
     env = VarenaAECEnv("gomoku:size=4,k=3")
     env.reset(seed=5)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import hooks
+from varena.engine import hooks
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS = sorted(n for n in dir(hooks) if n.startswith("varena_"))

@@ -3,7 +3,7 @@ import logging
 import click
 import pytest
 
-from engine.errors import PluginError, SpecError
+from varena.engine.errors import PluginError, SpecError
 from tests.engine.nim_source import GOOD, NIM
 
 
@@ -34,9 +34,9 @@ def _only_problem(host, dist):
          "unknown hook 'varena_register_game' \\(did you mean 'varena_register_games'\\?\\)"),
         (GOOD.replace("register(Nim)", "raise ValueError('broken inside')"),
          "varena_register_games raised ValueError: broken inside"),
-        (GOOD.replace("register(Nim)", "register(42)"), "not a subclass of engine.api.Game"),
-        (GOOD.replace("register(Nim)", "register(TakeOne)"), "not a subclass of engine.api.Game"),
-        (GOOD.replace("register(TakeOne)", "register(Nim)"), "not a subclass of engine.api.Solver"),
+        (GOOD.replace("register(Nim)", "register(42)"), "not a subclass of varena.engine.api.Game"),
+        (GOOD.replace("register(Nim)", "register(TakeOne)"), "not a subclass of varena.engine.api.Game"),
+        (GOOD.replace("register(TakeOne)", "register(Nim)"), "not a subclass of varena.engine.api.Solver"),
         (GOOD.replace("def varena_register_games(register)", "def varena_register_games(reg)"),
          "invalid hook implementation"),
         (GOOD.replace('name = "nim"', 'name = ""'), "has no valid name"),

@@ -1,4 +1,4 @@
-"""Rollout MCTS on tic-tac-toe and hand-built Gomoku positions (engine.mcts)."""
+"""Rollout MCTS on tic-tac-toe and hand-built Gomoku positions (varena.engine.mcts)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import logging
 import numpy as np
 import pytest
 
-from engine.errors import VarenaError
-from engine.host import get_host
-from engine.mcts import MCTS, MCTSOptions, RolloutEvaluator
+from varena.engine.errors import VarenaError
+from varena.engine.host import get_host
+from varena.engine.mcts import MCTS, MCTSOptions, RolloutEvaluator
 from tests.engine import tictactoe as T
 
 
@@ -150,7 +150,7 @@ def test_pool_full_stops_gracefully(ttt, caplog):
 
 def test_node_budget_below_one_expansion_is_a_spec_error(ttt):
     # nodes=2 used to leave the root unexpanded: a numpy traceback when choosing the move
-    from engine.errors import SpecError
+    from varena.engine.errors import SpecError
 
     with pytest.raises(SpecError, match=r"nodes=2 is too small .*accepted: 0 or integer >= 10"):
         MCTS(ttt, MCTSOptions(sims=20, nodes=2), seed=0)
@@ -223,7 +223,7 @@ def test_without_playout_kernel(ttt):
 def test_move_time_stops_the_search_early_but_always_finds_a_move():
     import time
 
-    from engine.host import get_host
+    from varena.engine.host import get_host
 
     game = get_host().make_game("gomoku:size=9")
     agent = get_host().make_agent("mcts:sims=1000000", game, seed=1)

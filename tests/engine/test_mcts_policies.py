@@ -1,4 +1,4 @@
-"""Root policies, move choice and the one-player (min-max normalised) path of engine.mcts."""
+"""Root policies, move choice and the one-player (min-max normalised) path of varena.engine.mcts."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from numba import njit
 
-from engine.api import Kernels, NumbaGame
-from engine.mcts import MCTS, MCTSOptions, policies as P
-from engine.mcts.tree import new_tree
+from varena.engine.api import Kernels, NumbaGame
+from varena.engine.mcts import MCTS, MCTSOptions, policies as P
+from varena.engine.mcts.tree import new_tree
 
 # -- a one-player toy: 3 steps, rewards [5, 10, 30, 12]; after action 3, action 2 pays 60 ----
 # (greedy takes 2 first for 90; the optimum 3, 2, 2 makes 132). State: [step, total, bonus].
@@ -108,8 +108,8 @@ def test_choose_from_visits():
 
 
 def test_bad_options_raise_spec_errors():
-    from engine.errors import SpecError
-    from engine.mcts.options import check_options
+    from varena.engine.errors import SpecError
+    from varena.engine.mcts.options import check_options
 
     with pytest.raises(SpecError, match="root=dirichlet needs rule=puct"):
         check_options(MCTSOptions(root="dirichlet"))

@@ -1,4 +1,4 @@
-"""engine.nn: the batched evaluator (mixed games and sizes), checkpoints, devices."""
+"""varena.engine.nn: the batched evaluator (mixed games and sizes), checkpoints, devices."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from engine.errors import CheckpointError, SpecError
-from engine.nn.checkpoint import load_weights, read_metadata, save_checkpoint
-from engine.nn.device import autocast, configure_cpu_threads, resolve_device
-from engine.nn.evaluator import Evaluator
-from solvers.alphavit.checkpoints import load_network, new_network, save_network
+from varena.engine.errors import CheckpointError, SpecError
+from varena.engine.nn.checkpoint import load_weights, read_metadata, save_checkpoint
+from varena.engine.nn.device import autocast, configure_cpu_threads, resolve_device
+from varena.engine.nn.evaluator import Evaluator
+from varena.solvers.alphavit.checkpoints import load_network, new_network, save_network
 from tests.solvers.toys import ToyBoard, ToyPoints
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,7 +227,7 @@ def test_devices(monkeypatch):
         assert configure_cpu_threads(1) == 1 and torch.get_num_threads() == 1
         monkeypatch.setenv("VARENA_TORCH_THREADS", "x")
         with pytest.raises(SpecError, match="VARENA_TORCH_THREADS"):
-            import engine.nn.device as dev
+            import varena.engine.nn.device as dev
             monkeypatch.setattr(dev, "_THREADS_SET", False)
             configure_cpu_threads()
     finally:
@@ -237,8 +237,8 @@ def test_devices(monkeypatch):
 
 
 def test_cli_and_plugins_do_not_import_torch():
-    code = ("import sys, engine.cli, games.plugin, solvers.plugin, solvers.alphavit.agent, "
-            "engine.nn; assert 'torch' not in sys.modules, 'torch imported'")
+    code = ("import sys, varena.engine.cli, varena.games.plugin, varena.solvers.plugin, varena.solvers.alphavit.agent, "
+            "varena.engine.nn; assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
@@ -249,7 +249,7 @@ def test_thread_count_survives_numba_starting_its_threads():
     try:
         n = configure_cpu_threads(1)
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)  # may reset OpenMP's count
-        from engine.nn.device import keep_cpu_threads
+        from varena.engine.nn.device import keep_cpu_threads
 
         assert keep_cpu_threads() == n == torch.get_num_threads()
     finally:

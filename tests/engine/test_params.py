@@ -1,7 +1,7 @@
 import pytest
 
-from engine.errors import SpecError
-from engine.params import Param, Spec, bind, parse_spec, suggest
+from varena.engine.errors import SpecError
+from varena.engine.params import Param, Spec, bind, parse_spec, suggest
 
 PARAMS = (
     Param("size", int, 9, "board size", low=5, high=25),

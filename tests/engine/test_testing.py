@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from engine.testing import check_game
+from varena.engine.testing import check_game
 from tests.engine.nim_source import NIM
 
 
@@ -17,11 +17,11 @@ def test_check_game_passes_a_correct_python_game(nim_cls):
 
 
 def test_check_game_passes_a_third_party_spec(plugin_dir, host_factory, monkeypatch):
-    import engine.host
+    import varena.engine.host
     from tests.engine.nim_source import GOOD
 
     plugin_dir("varena-nim", GOOD)
-    monkeypatch.setattr(engine.host, "_HOST", host_factory())
+    monkeypatch.setattr(varena.engine.host, "_HOST", host_factory())
     check_game("nim:stones=4", games=3)
 
 

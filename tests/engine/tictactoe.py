@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.host import get_host
+from varena.engine.host import get_host
 
 
 def game():

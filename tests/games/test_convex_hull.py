@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from games import convex_hull as ch
-from games.convex_hull import ConvexHull
-from games.points import InvalidSolutionError
+from varena.games import convex_hull as ch
+from varena.games.convex_hull import ConvexHull
+from varena.games.points import InvalidSolutionError
 
 # index 0 inside, 1-4 the corners of the unit square, 5 the middle of the bottom edge
 PTS = np.array([[0.5, 0.5], [0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0]], dtype=float)
@@ -70,7 +70,7 @@ def test_playing_the_target_scores_one_and_mistakes_score_less():
 
 
 def test_check_game_and_tokens():
-    testing = pytest.importorskip("engine.testing")
+    testing = pytest.importorskip("varena.engine.testing")
     testing.check_game(ConvexHull(n=8), games=10)
     testing.check_game(ConvexHull(n=3), games=3)
     game = ConvexHull(n=8)

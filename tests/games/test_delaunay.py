@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from games import delaunay as dl
-from games.delaunay import Delaunay
-from games.geometry import delaunay_problem
-from games.points import InvalidSolutionError
+from varena.games import delaunay as dl
+from varena.games.delaunay import Delaunay
+from varena.games.geometry import delaunay_problem
+from varena.games.points import InvalidSolutionError
 
 # the unit square's corners 0-3 and its centre 4
 SQ = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0.5]], dtype=float)
@@ -119,11 +119,11 @@ def test_random_instances_and_check_game():
         pts = rng.random((n, 2))
         ref = dl.reference(pts)
         assert dl.evaluate(pts, ref)["accuracy"] == 1.0
-        from games.convex_hull import reference as hull_of
+        from varena.games.convex_hull import reference as hull_of
 
         assert delaunay_problem(pts, ref, hull_of(pts), np.arange(n)) == ""
         assert len(ref) == 2 * n - 2 - len(hull_of(pts))
-    testing = pytest.importorskip("engine.testing")
+    testing = pytest.importorskip("varena.engine.testing")
     testing.check_game(Delaunay(n=6), games=10)
     testing.check_game(Delaunay(n=3), games=3)
     game = Delaunay(n=6)

@@ -1,4 +1,4 @@
-"""Go through the gymnasium and PettingZoo adapters of engine.envs."""
+"""Go through the gymnasium and PettingZoo adapters of varena.engine.envs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-import engine.envs  # noqa: F401  (registers the varena/* ids)
+import varena.engine.envs  # noqa: F401  (registers the varena/* ids)
 
 
 def test_gymnasium_go_env_passes_check_env():
@@ -34,6 +34,6 @@ def test_pettingzoo_go_env_passes_api_test():
     pytest.importorskip("pettingzoo")
     from pettingzoo.test import api_test
 
-    from engine.envs import VarenaAECEnv
+    from varena.engine.envs import VarenaAECEnv
 
     api_test(VarenaAECEnv("go:size=5"), num_cycles=200)

@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from games.go import Go, records, rules
-from games.go.gtp import GtpEngine
-from games.go.playout import _is_eye
+from varena.games.go import Go, records, rules
+from varena.games.go.gtp import GtpEngine
+from varena.games.go.playout import _is_eye
 
 pytestmark = pytest.mark.gnugo
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from games.go import Go, records
-from games.go.command import gtp_command
-from games.go.gtp import GtpEngine, handicap_points
+from varena.games.go import Go, records
+from varena.games.go.command import gtp_command
+from varena.games.go.gtp import GtpEngine, handicap_points
 
 STANDARD = ["protocol_version", "name", "version", "known_command", "list_commands", "quit",
             "boardsize", "clear_board", "komi", "fixed_handicap", "place_free_handicap",
@@ -224,7 +224,7 @@ def test_agent_crash_does_not_kill_the_engine():
 
 
 def test_cli_command_serves_stdin():
-    from engine.cli import full_cli
+    from varena.engine.cli import full_cli
 
     cli = full_cli()
     result = CliRunner().invoke(cli, ["gtp", "--agent", "random", "--seed", "1"],

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine.errors import IllegalMoveError, SpecError
-from engine.host import get_host
-from engine.testing import check_game
-from games.go import Go, rules
+from varena.engine.errors import IllegalMoveError, SpecError
+from varena.engine.host import get_host
+from varena.engine.testing import check_game
+from varena.games.go import Go, rules
 from tests.games.go_reference import RefGo
 
 

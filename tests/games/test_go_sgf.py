@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.errors import FormatError
-from games.go import Go, records, sgf
+from varena.engine.errors import FormatError
+from varena.games.go import Go, records, sgf
 
 
 def _finished(game: Go, seed: int, state: np.ndarray | None = None) -> np.ndarray:
@@ -114,7 +114,7 @@ def test_illegal_capture_sequence_names_the_move(tmp_path):
 
 
 def test_gomoku_record():
-    from engine.host import get_host
+    from varena.engine.host import get_host
 
     game = get_host().make_game("gomoku:size=9")
     s = game.initial_state()

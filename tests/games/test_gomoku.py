@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from engine.errors import IllegalMoveError, SpecError
-from engine.host import get_host
-from engine.testing import check_game
-from games import gomoku_rules as R
-from games.gomoku import Gomoku
+from varena.engine.errors import IllegalMoveError, SpecError
+from varena.engine.host import get_host
+from varena.engine.testing import check_game
+from varena.games import gomoku_rules as R
+from varena.games.gomoku import Gomoku
 from tests.games import gomoku_reference as ref
 
 RULES = ("freestyle", "standard", "renju", "caro")

@@ -1,4 +1,4 @@
-"""The four problems as gymnasium environments (engine.envs.VarenaEnv)."""
+"""The four problems as gymnasium environments (varena.engine.envs.VarenaEnv)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-envs = pytest.importorskip("engine.envs", reason="engine/envs.py (VarenaEnv) is not written yet")
+envs = pytest.importorskip("varena.engine.envs", reason="engine/envs.py (VarenaEnv) is not written yet")
 
 
 @pytest.mark.parametrize("spec", ["tsp:n=8", "convex_hull:n=8", "delaunay:n=5", "sorting:n=6"])
@@ -22,7 +22,7 @@ def test_check_env(spec):
 
 @pytest.mark.parametrize("spec", ["tsp:n=8", "convex_hull:n=8", "delaunay:n=5", "sorting:n=6"])
 def test_reference_episode_earns_the_best_reward(spec):
-    from engine.host import get_host
+    from varena.engine.host import get_host
 
     env = envs.VarenaEnv(spec, seed=1)
     obs, info = env.reset(seed=3)

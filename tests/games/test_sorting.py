@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from games import sorting
-from games.points import InvalidSolutionError
-from games.sorting import Sorting
+from varena.games import sorting
+from varena.games.points import InvalidSolutionError
+from varena.games.sorting import Sorting
 
 V = np.array([0.3, 0.1, 0.2])
 
@@ -44,6 +44,6 @@ def test_game():
 
 
 def test_check_game():
-    testing = pytest.importorskip("engine.testing")
+    testing = pytest.importorskip("varena.engine.testing")
     testing.check_game(Sorting(n=6), games=10)
     testing.check_game(Sorting(n=2), games=3)

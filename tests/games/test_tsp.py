@@ -7,12 +7,12 @@ import itertools
 import numpy as np
 import pytest
 
-from engine.errors import IllegalMoveError, SpecError
-from games import tsp
-from games.points import InvalidSolutionError
-from games.tsp import Tsp
-from games.tsp_distance import TspProblem
-from games.tsp_reference import held_karp
+from varena.engine.errors import IllegalMoveError, SpecError
+from varena.games import tsp
+from varena.games.points import InvalidSolutionError
+from varena.games.tsp import Tsp
+from varena.games.tsp_distance import TspProblem
+from varena.games.tsp_reference import held_karp
 
 SQUARE = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
 
@@ -64,13 +64,13 @@ def test_reference_is_exact_for_small_n():
 
 
 def test_check_game():
-    testing = pytest.importorskip("engine.testing")
+    testing = pytest.importorskip("varena.engine.testing")
     for n in (3, 4, 12):
         testing.check_game(Tsp(n=n), games=8)
 
 
 def test_spec_range():
-    from engine.host import get_host
+    from varena.engine.host import get_host
 
     assert get_host().make_game("tsp:n=50").n == 50
     with pytest.raises(SpecError, match="3..10000"):

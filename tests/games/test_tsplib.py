@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.errors import FormatError
-from games import tsplib
+from varena.engine.errors import FormatError
+from varena.games import tsplib
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "tsplib"
 M = np.array([[0, 1, 2, 3], [1, 0, 4, 5], [2, 4, 0, 6], [3, 5, 6, 0]], dtype=float)
@@ -149,7 +149,7 @@ def test_every_instance_reads():
 
 def test_one_city_instance_solves(tmp_path):
     # a DIMENSION 1 file is valid TSPLIB; 2-opt's neighbour lists used to crash on it
-    from solvers.tsp_local import local_search
+    from varena.solvers.tsp_local import local_search
 
     prob = tsplib.loads(coords("EUC_2D", [(5, 5)])).problem()
     assert prob.neighbours(10).shape == (1, 0)

@@ -7,16 +7,16 @@ import numpy as np
 import pytest
 import torch
 
-from engine.api import Game
-from engine.errors import CheckpointError, SpecError
-from engine.host import get_host
-from engine.nn.evaluator import Evaluator
-from engine.play import play_game
-from solvers.alphavit.agent import AlphaViTSolver
-from solvers.alphavit.checkpoints import new_network, save_network
-from solvers.alphavit.layout import LayoutError
-from solvers.alphavit.network import interpolation_matrix
-from solvers.alphavit.presets import PRESETS, NetConfig, make_config
+from varena.engine.api import Game
+from varena.engine.errors import CheckpointError, SpecError
+from varena.engine.host import get_host
+from varena.engine.nn.evaluator import Evaluator
+from varena.engine.play import play_game
+from varena.solvers.alphavit.agent import AlphaViTSolver
+from varena.solvers.alphavit.checkpoints import new_network, save_network
+from varena.solvers.alphavit.layout import LayoutError
+from varena.solvers.alphavit.network import interpolation_matrix
+from varena.solvers.alphavit.presets import PRESETS, NetConfig, make_config
 from tests.solvers.toys import ToyBoard, ToyPoints
 
 ARCHS = ("vit", "vid", "vda")
@@ -216,7 +216,7 @@ def test_supports_and_spec_errors():
 
 
 def _config(**given):
-    from engine.params import bind
+    from varena.engine.params import bind
 
     return bind(AlphaViTSolver.params, given, "solver 'alphavit'")
 

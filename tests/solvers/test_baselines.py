@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.errors import SpecError, VarenaError
-from engine.host import get_host
+from varena.engine.errors import SpecError, VarenaError
+from varena.engine.host import get_host
 from tests.engine import tictactoe as T
 
 
@@ -115,7 +115,7 @@ def test_bad_params_give_spec_errors(host, ttt, spec, words):
 
 
 def test_supports_only_games_with_kernels(host):
-    from solvers.baselines import AlphaBetaSolver, MCTSSolver
+    from varena.solvers.baselines import AlphaBetaSolver, MCTSSolver
     from tests.solvers.toys import ToyBoard
 
     toy = ToyBoard.from_params()

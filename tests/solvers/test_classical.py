@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine.host import get_host
-from games import tsplib
-from games.tsp_distance import TspProblem
-from games.tsp_reference import MissingDependencyError, elkai_available, held_karp, lkh
-from solvers.tsp_construct import insertion, nearest_neighbour
-from solvers.tsp_local import _move_segment, _reverse, local_search
+from varena.engine.host import get_host
+from varena.games import tsplib
+from varena.games.tsp_distance import TspProblem
+from varena.games.tsp_reference import MissingDependencyError, elkai_available, held_karp, lkh
+from varena.solvers.tsp_construct import insertion, nearest_neighbour
+from varena.solvers.tsp_local import _move_segment, _reverse, local_search
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "tsplib"
 needs_elkai = pytest.mark.skipif(not elkai_available(), reason="elkai is not installed (pip install elkai)")
@@ -162,7 +162,7 @@ def test_solvers_are_restricted_to_their_games():
 
 
 def test_lkh_is_unavailable_without_elkai(monkeypatch):
-    import games.tsp_reference as ref
+    import varena.games.tsp_reference as ref
 
     monkeypatch.setattr(ref, "elkai_available", lambda: False)
     host = get_host()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.api import Game, Tokens
-from engine.params import Param
+from varena.engine.api import Game, Tokens
+from varena.engine.params import Param
 
 
 class ToyBoard(Game):

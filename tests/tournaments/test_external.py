@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import SpecError
-from engine.host import get_host
-from engine.play import play_game
+from varena.engine.errors import SpecError
+from varena.engine.host import get_host
+from varena.engine.play import play_game
 
 FAKE = Path(__file__).with_name("fake_engine.py")
 
@@ -95,21 +95,21 @@ def test_misbehaving_gtp_engine_forfeits(mode, n, fragment):
 
 
 def test_varena_gtp_engine_as_an_external_player():
-    cmd = f'"{sys.executable} -c \'from engine.cli import main; main()\' gtp --agent random"'
+    cmd = f'"{sys.executable} -c \'from varena.engine.cli import main; main()\' gtp --agent random"'
     record = _go_game(f"gtp:cmd={cmd},timeout=60", "random")
     assert record.reason == "end", record.reason
 
 
 @pytest.mark.gnugo
 def test_a_real_short_match_against_gnu_go(tmp_path):
-    from tournaments.external import resolve_command
+    from varena.tournaments.external import resolve_command
 
     try:
         resolve_command("gnugo")
     except SpecError:
         pytest.skip("GNU Go is not installed (Debian package gnugo)")
-    from tournaments.config import Config
-    from tournaments.runner import run
+    from varena.tournaments.config import Config
+    from varena.tournaments.runner import run
 
     # --capture-all-dead: under area scoring without dead-stone removal, GNU Go must
     # capture what it knows is dead before passing.

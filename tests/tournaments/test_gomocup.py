@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tournaments.gomocup import Brain, rule_name, serve
+from varena.tournaments.gomocup import Brain, rule_name, serve
 
 VARENA = Path(sys.executable).with_name("varena")
 
@@ -127,10 +127,10 @@ def test_real_subprocess_session():
 
 @pytest.mark.skipif(not VARENA.exists(), reason="the varena console script is not installed")
 def test_varena_brain_plays_a_game_through_the_gomocup_client():
-    """Our own Gomocup client (tournaments.external) drives `varena gomocup` move by move,
+    """Our own Gomocup client (varena.tournaments.external) drives `varena gomocup` move by move,
     which only works if every answer is flushed at once."""
-    from engine.host import get_host
-    from engine.play import play_game
+    from varena.engine.host import get_host
+    from varena.engine.play import play_game
 
     host = get_host()
     game = host.make_game("gomoku:size=9,rule=standard")

@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from engine.errors import VarenaError
-from tournaments.ratings import Result, ratings, score_matrix
+from varena.engine.errors import VarenaError
+from varena.tournaments.ratings import Result, ratings, score_matrix
 
 
 def test_two_players_closed_form():

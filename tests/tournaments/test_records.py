@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from engine.host import get_host
-from games.go.records import loads
-from tournaments.records import sgf_text
+from varena.engine.host import get_host
+from varena.games.go.records import loads
+from varena.tournaments.records import sgf_text
 
 
 @pytest.mark.parametrize("spec", ["go:size=3,suicide=true", "go:size=3,superko=situational",

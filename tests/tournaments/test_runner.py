@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.cli import full_cli
-from engine.errors import SpecError
-from tournaments.config import Config, load_config
-from tournaments.runner import run, schedule
+from varena.engine.cli import full_cli
+from varena.engine.errors import SpecError
+from varena.tournaments.config import Config, load_config
+from varena.tournaments.runner import run, schedule
 
 GAME = "gomoku:size=5,k=4"
 FAKE = Path(__file__).with_name("fake_engine.py")
@@ -72,7 +72,7 @@ def test_interrupted_run_resumes_without_loss_or_double_count(tmp_path):
 def _start_and_wait(tmp_path, min_games):
     out = tmp_path / "t"
     fake = f'gomocup:cmd="{sys.executable} {FAKE} gomocup good"'  # slow enough to be caught
-    args = [sys.executable, "-c", "from engine.cli import main; main()", "tournament",
+    args = [sys.executable, "-c", "from varena.engine.cli import main; main()", "tournament",
             "--game", "gomoku:size=9,k=5", "--agent", "random=random", "--agent", f"b={fake}",
             "--agent", "c=random", "--games", "16", "--concurrency", "2", "--out", str(out),
             "--seed", "1", "--json"]
@@ -181,7 +181,7 @@ def test_leaderboard_runs_every_solver_on_the_same_instances(tmp_path):
     assert refs[0] == refs[1] == refs[2]
     assert all(abs(r.extra["gap"]) < 1e-9 for r in by["exact"])
     assert all(r.extra["gap"] >= -1e-9 for r in rows)
-    from tournaments.report import leaderboard_report
+    from varena.tournaments.report import leaderboard_report
 
     board = leaderboard_report(rows)["tsp:n=8"]
     assert board[0]["solver"] == "exact" and board[-1]["solver"] == "random"
@@ -254,7 +254,7 @@ def test_an_openings_file_that_is_not_text_is_one_line(tmp_path):
 
 
 def test_a_game_that_raises_is_logged_and_the_tournament_goes_on(tmp_path, monkeypatch, caplog):
-    import tournaments.runner as runner
+    import varena.tournaments.runner as runner
 
     real = runner.play_task
 

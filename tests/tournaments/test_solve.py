@@ -7,9 +7,9 @@ import json
 import numpy as np
 from click.testing import CliRunner
 
-from engine.cli import cli
-from games import tsplib
-from tournaments.solve import solve
+from varena.engine.cli import cli
+from varena.games import tsplib
+from varena.tournaments.solve import solve
 
 cli.add_command(solve)
 

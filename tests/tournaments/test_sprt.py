@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tournaments.sprt import Sprt, bounds, elo_to_score, llr
+from varena.tournaments.sprt import Sprt, bounds, elo_to_score, llr
 
 
 def test_bounds_are_walds():

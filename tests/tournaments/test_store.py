@@ -3,7 +3,7 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from engine.cli import full_cli
+from varena.engine.cli import full_cli
 
 
 @pytest.mark.parametrize(
@@ -24,8 +24,8 @@ def test_a_foreign_or_damaged_database_is_one_line(tmp_path, sql, message):
 
 
 def test_a_damaged_row_names_its_game(tmp_path):
-    from tournaments.config import Config
-    from tournaments.runner import run
+    from varena.tournaments.config import Config
+    from varena.tournaments.runner import run
 
     config = Config(games=["gomoku:size=5,k=4"], agents={"a": "random", "b": "random"},
                     concurrency=1).validate()

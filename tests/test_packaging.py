@@ -1,0 +1,36 @@
+"""The distribution installs one top-level package, ``varena``, holding every source folder."""
+
+from __future__ import annotations
+
+import pathlib
+import tomllib
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+FOLDERS = ("engine", "games", "solvers", "tournaments")
+
+
+def _config() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+
+
+def test_every_package_folder_is_listed_under_varena():
+    listed = set(_config()["packages"])
+    found = set()
+    for top in FOLDERS:
+        for init in (ROOT / top).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT).parts
+            found.add(".".join(("varena", *rel)))
+    assert found - listed == set(), f"package folders missing from pyproject.toml: {found - listed}"
+    assert listed - found == set(), f"listed packages with no folder: {listed - found}"
+
+
+def test_folders_map_into_the_varena_namespace():
+    mapping = _config()["package-dir"]
+    assert mapping == {f"varena.{f}": f for f in FOLDERS}
+    assert all(p.startswith("varena.") for p in _config()["packages"])
+
+
+def test_installed_modules_import_as_varena():
+    import varena.engine.api as api
+
+    assert pathlib.Path(api.__file__).resolve() == ROOT / "engine" / "api.py"
