@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import pathlib
+import subprocess
+import sys
 import tomllib
+import zipfile
+
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FOLDERS = ("engine", "games", "solvers", "tournaments")
@@ -34,3 +39,14 @@ def test_installed_modules_import_as_varena():
     import varena.engine.api as api
 
     assert pathlib.Path(api.__file__).resolve() == ROOT / "engine" / "api.py"
+
+
+@pytest.mark.slow
+def test_built_wheel_holds_one_top_level_package(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("varena-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    assert tops == {"varena"}, tops
+    assert "varena/engine/api.py" in names and "varena/tournaments/quick.toml" in names
