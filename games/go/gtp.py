@@ -21,6 +21,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from varena.engine.bounded import MAX_LINE_BYTES, LineReader, is_ascii_digits, parse_int
 from varena.engine.errors import IllegalMoveError, VarenaError
 from varena.games.go import rules
 from varena.games.go.game import Go, margin_text
@@ -28,6 +29,8 @@ from varena.games.go.game import Go, margin_text
 log = logging.getLogger("varena.gtp")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: Largest SGF file ``loadsgf`` reads: a long real game is a few tens of kilobytes.
+MAX_SGF_BYTES = 4 * 1024 * 1024
 
 
 class GtpError(Exception):
@@ -98,7 +101,7 @@ class GtpEngine:
             return None
         parts = text.split()
         ident = ""
-        if parts[0].isdigit():
+        if is_ascii_digits(parts[0]):  # GTP ids are ASCII integers; '٣' is not one
             ident = parts.pop(0)
         if not parts:
             return f"?{ident} syntax error\n\n"
@@ -117,9 +120,18 @@ class GtpEngine:
             return f"?{ident} internal error: {msg}\n\n"
 
     def serve(self, inp: IO[str] = sys.stdin, out: IO[str] = sys.stdout) -> None:
-        """Answer commands from ``inp`` until ``quit`` or end of input."""
-        for line in inp:
-            response = self.handle(line)
+        """Answer commands from ``inp`` until ``quit`` or end of input.
+
+        Lines are read with a length cap and decoded leniently (invalid UTF-8 becomes
+        U+FFFD), so no input stops the engine; an over-long line is answered with an error.
+        """
+        reader = LineReader(inp, MAX_LINE_BYTES)
+        while True:
+            line = reader.readline()
+            if line == "":
+                break
+            response = f"? line longer than {MAX_LINE_BYTES} bytes\n\n" if line is None \
+                else self.handle(line)
             if response is None:
                 continue
             out.write(response)
@@ -138,9 +150,11 @@ class GtpEngine:
         raise GtpError("invalid color")
 
     def _vertex(self, text: str) -> int:
+        if not text.isascii() or len(text) > 8:  # 'D٤' or 'D0000...04' is no vertex
+            raise GtpError("invalid coordinate")
         try:
             return self.game.parse_action(text)
-        except IllegalMoveError:
+        except (IllegalMoveError, ValueError):
             raise GtpError("invalid coordinate") from None
 
     def _move(self, args: list[str]) -> tuple[int, int]:
@@ -190,9 +204,9 @@ class GtpEngine:
         return ""
 
     def cmd_boardsize(self, args: list[str]) -> str:
-        if not args or not args[0].lstrip("-").isdigit():
+        n = parse_int(args[0], -10**18, 10**18) if args else None
+        if n is None:
             raise GtpError("boardsize not an integer")
-        n = int(args[0])
         if not 2 <= n <= 25:
             raise GtpError("unacceptable size")
         self.params.update(size=n, width=None, height=None)
@@ -208,6 +222,8 @@ class GtpEngine:
 
     def cmd_komi(self, args: list[str]) -> str:
         try:
+            if not args[0].isascii() or len(args[0]) > 64:
+                raise ValueError
             komi = float(args[0])
             if not -1000 <= komi <= 1000:
                 raise ValueError
@@ -280,21 +296,18 @@ class GtpEngine:
         self.undo_floor = 0
 
     def cmd_fixed_handicap(self, args: list[str]) -> str:
-        if not args or not args[0].isdigit():
-            raise GtpError("invalid handicap")
-        if self.game.width != self.game.height:
+        n = parse_int(args[0], 0, 10**18) if args else None
+        if n is None or self.game.width != self.game.height:
             raise GtpError("invalid handicap")
         if np.any(self.game.board(self.state)) or len(self.states) > 1:
             raise GtpError("board not empty")
-        names = handicap_points(self.game.width, int(args[0]))
+        names = handicap_points(self.game.width, n)
         self._place_handicap(names)
         return " ".join(names)
 
     def cmd_place_free_handicap(self, args: list[str]) -> str:
-        if not args or not args[0].isdigit():
-            raise GtpError("invalid handicap")
-        n = int(args[0])
-        if n < 2 or n >= self.game.area:
+        n = parse_int(args[0], 0, 10**18) if args else None
+        if n is None or n < 2 or n >= self.game.area:
             raise GtpError("invalid handicap")
         if np.any(self.game.board(self.state)) or len(self.states) > 1:
             raise GtpError("board not empty")
@@ -312,12 +325,9 @@ class GtpEngine:
     def cmd_set_free_handicap(self, args: list[str]) -> str:
         if np.any(self.game.board(self.state)) or len(self.states) > 1:
             raise GtpError("board not empty")
-        actions = []
-        for a in args:
-            try:
-                actions.append(self.game.parse_action(a))
-            except IllegalMoveError:
-                raise GtpError("invalid coordinate") from None
+        if len(args) >= self.game.area:  # before parsing: the list may be huge
+            raise GtpError("invalid handicap")
+        actions = [self._vertex(a) for a in args]
         if len(set(actions)) != len(actions):
             raise GtpError("repeated vertex")
         if len(actions) < 2 or len(actions) >= self.game.area or self.game.pass_action in actions:
@@ -330,15 +340,18 @@ class GtpEngine:
 
         if not args:
             raise GtpError("missing filename")
+        upto = None
+        if len(args) > 1:
+            upto = parse_int(args[1], 0, 10**18)
+            if upto is None:
+                raise GtpError("invalid move number")
         try:
-            game, states, _ = records.load(args[0])
+            game, states, _ = records.load(args[0], max_bytes=MAX_SGF_BYTES)
         except (VarenaError, OSError) as exc:
             log.info("loadsgf %s: %s", args[0], exc)
             raise GtpError(f"cannot open or parse '{args[0]}'") from None
-        if len(args) > 1:
-            if not args[1].isdigit():
-                raise GtpError("invalid move number")
-            states = states[: max(1, int(args[1]))]
+        if upto is not None:
+            states = states[: max(1, upto)]
         self.params = dict(self.params, **{k: v for k, v in game.config.items()
                                            if k in ("size", "width", "height", "komi")})
         self.game, self.states, self.undo_floor, self._agent = game, states, 0, None
@@ -346,8 +359,8 @@ class GtpEngine:
 
     def cmd_time_settings(self, args: list[str]) -> str:
         try:
-            main, byo, stones = (int(x) for x in args[:3])
-            if len(args) != 3 or min(main, byo, stones) < 0:
+            main, byo, stones = (parse_int(x, 0, 10**9) for x in args[:3])
+            if len(args) != 3 or None in (main, byo, stones):
                 raise ValueError
         except ValueError:
             raise GtpError("not three integers") from None
@@ -357,7 +370,9 @@ class GtpEngine:
     def cmd_time_left(self, args: list[str]) -> str:
         try:
             player = self._color(args[0])
-            seconds, stones = float(args[1]), int(args[2])
+            seconds, stones = float(args[1]), parse_int(args[2], 0, 10**9)
+            if stones is None or not args[1].isascii() or not -10**9 <= seconds <= 10**9:
+                raise ValueError
         except (IndexError, ValueError, GtpError):
             raise GtpError("invalid color, time or stones") from None
         self.time["left"][player] = (seconds, stones)

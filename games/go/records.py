@@ -45,9 +45,10 @@ def replay(rec: GoRecord, source: str = "<sgf>", **overrides) -> tuple[Go, list[
     return game, states
 
 
-def load(path: str | os.PathLike, **overrides) -> tuple[Go, list[np.ndarray], GoRecord]:
-    """Read and replay a Go SGF file."""
-    rec = read_go(path)
+def load(path: str | os.PathLike, max_bytes: int | None = None,
+         **overrides) -> tuple[Go, list[np.ndarray], GoRecord]:
+    """Read (at most ``max_bytes``, default the reader's cap) and replay a Go SGF file."""
+    rec = read_go(path) if max_bytes is None else read_go(path, max_bytes)
     game, states = replay(rec, str(path), **overrides)
     return game, states, rec
 

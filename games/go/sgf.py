@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from varena.engine.atomic import write_atomic
+from varena.engine.bounded import MAX_FILE_BYTES, read_text
 from varena.engine.errors import FormatError
 
 log = logging.getLogger("varena.games.go.sgf")
@@ -39,6 +40,10 @@ _RULES_READ = {text.lower(): key for key, text in RULES_TEXT.items()} | {
     "jp": ("simple", False), "korean": ("simple", False), "ing": ("situational", True),
 }
 _STRUCTURAL = {"GM", "FF", "CA", "AP", "SZ", "KM", "RU", "AB", "AW", "PL"}
+#: A record may hold at most this many moves per point of the board (plus a few). The
+#: default game ends after 3 per point; every position is kept for exact superko, so an
+#: absurd record (20,000 passes) would cost gigabytes to replay: it is refused instead.
+MAX_MOVES_PER_POINT = 4
 
 
 @dataclass
@@ -171,22 +176,23 @@ def _point(reader: _Reader, value: str, offset: int, W: int, H: int, what: str) 
     return r * W + c
 
 
-def _points(reader: _Reader, values: list[str], offset: int, W: int, H: int, what: str) -> list[int]:
-    out: list[int] = []
-    for v in values:
+def _points(reader: _Reader, values: list[str], offset: int, W: int, H: int, what: str) -> set[int]:
+    # A set: however many times a long list names a point, it costs one entry.
+    out: set[int] = set()
+    for v in dict.fromkeys(values):
         if ":" in v:
             a, b = v.split(":", 1)
             pa, pb = (_point(reader, x, offset, W, H, what) for x in (a, b))
             if pa is None or pb is None:
                 raise reader.fail(offset, f"{what}: bad point list [{v}]")
             (r1, c1), (r2, c2) = divmod(pa, W), divmod(pb, W)
-            out += [r * W + c for r in range(min(r1, r2), max(r1, r2) + 1)
-                    for c in range(min(c1, c2), max(c1, c2) + 1)]
+            out.update(r * W + c for r in range(min(r1, r2), max(r1, r2) + 1)
+                       for c in range(min(c1, c2), max(c1, c2) + 1))
         else:
             p = _point(reader, v, offset, W, H, what)
             if p is None:
                 raise reader.fail(offset, f"{what}: a setup stone cannot be a pass")
-            out.append(p)
+            out.add(p)
     return out
 
 
@@ -235,14 +241,19 @@ def parse_go(text: str, source: str = "<sgf>") -> GoRecord:
     for key, target in (("AB", rec.black), ("AW", rec.white)):
         if key in root:
             values, off = root[key]
-            target += _points(reader, values, off, W, H, f"setup {key}")
+            target += sorted(_points(reader, values, off, W, H, f"setup {key}"))
     if set(rec.black) & set(rec.white):
         raise reader.fail(root["AB"][1], "a point has both a black and a white setup stone")
     pl = one("PL")
     if pl and pl[0].upper() not in ("B", "W"):
         raise reader.fail(pl[1], f"bad player PL[{pl[0]}]; expected B or W")
     rec.info = {k: v[0] for k, (v, _) in root.items() if k not in _STRUCTURAL and v}
+    limit = MAX_MOVES_PER_POINT * W * H + 20
     for props in nodes[1:]:
+        if len(rec.moves) >= limit:
+            raise reader.fail(props[0][2] if props else 0,
+                              f"more than {limit} moves on a {W}x{H} board; accepted: up to "
+                              f"{MAX_MOVES_PER_POINT} per point plus 20")
         keys = {k for k, _, _ in props}
         for k, _, off in props:
             if k in ("AB", "AW", "AE"):
@@ -269,13 +280,11 @@ def _infer_first(rec: GoRecord) -> int:
     return 1 if rec.black and not rec.white else 0
 
 
-def read_go(path: str | os.PathLike) -> GoRecord:
-    """Read a Go SGF file; FormatError for a file that cannot be read or parsed."""
+def read_go(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES) -> GoRecord:
+    """Read a Go SGF file of at most ``max_bytes``; FormatError for a file that cannot be
+    read (a device, a FIFO, too large) or parsed."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise FormatError(f"{p}: cannot read SGF file ({exc.strerror})") from None
+    text = read_text(p, limit=max_bytes, what="SGF file", errors="replace")
     return parse_go(text, str(p))
 
 
@@ -302,10 +311,16 @@ def _root(gm: int, W: int, H: int, props: list[tuple[str, str]], info: dict[str,
     return "(;" + "".join(parts)
 
 
+def komi_text(komi: float) -> str:
+    """The shortest text that reads back as exactly ``komi`` (7.5, 6, 448.6518445512829)."""
+    short = f"{komi:g}"
+    return short if float(short) == komi else repr(float(komi))
+
+
 def format_go(rec: GoRecord) -> str:
     """Canonical SGF text of a Go record."""
     W = rec.width
-    props = [("KM", f"{rec.komi:g}"), ("RU", RULES_TEXT[(rec.superko, rec.suicide)])]
+    props = [("KM", komi_text(rec.komi)), ("RU", RULES_TEXT[(rec.superko, rec.suicide)])]
     head = _root(1, W, rec.height, props, rec.info)
     if rec.black:
         head += "AB" + "".join(f"[{_sgf_point(a, W)}]" for a in sorted(rec.black))
