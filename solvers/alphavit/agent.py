@@ -65,6 +65,12 @@ class AlphaViTSolver(Solver):
         """Games with a network encoding (``tokens``) and one or two players."""
         return type(game).tokens is not Game.tokens and game.num_players in (1, 2)
 
+    @classmethod
+    def trainers(cls) -> dict[str, type]:
+        from varena.engine.train.alphazero import AlphaZeroTrainer
+
+        return {"alphazero": AlphaZeroTrainer}
+
     def __init__(self, game: Game, seed: int | None = None, **config: Any) -> None:
         super().__init__(game, seed, **config)
         from varena.engine.nn.evaluator import Evaluator
