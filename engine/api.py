@@ -9,14 +9,19 @@ everywhere except inside compiled search loops.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
 from varena.engine.errors import IllegalMoveError
 from varena.engine.params import Param, Spec, bind
+
+if TYPE_CHECKING:
+    from varena.engine.play import GameRecord
 
 
 class Kernels(NamedTuple):
@@ -86,6 +91,10 @@ class Game(ABC):
     max_moves: int = 10_000
     #: Number of symmetries of a position (1 = none but the identity).
     num_symmetries: int = 1
+    #: Bounds ``(low, high)`` of every token feature (the gymnasium observation Box).
+    feature_range: tuple[float, float] = (-math.inf, math.inf)
+    #: File suffix of :meth:`record_text`'s records (``".sgf"``); empty: the game writes none.
+    record_suffix: ClassVar[str] = ""
 
     def __init__(self, **config: Any) -> None:
         self.config = dict(config)
@@ -191,7 +200,19 @@ class Game(ABC):
         return f"player {winner + 1} wins"
 
     def player_name(self, player: int) -> str:
+        """The name of player ``player`` ('Black', 'X', 'Solver'); the default: Black, White."""
         return ("Black", "White")[player] if self.num_players == 2 else "Player"
+
+    def metrics(self, state: np.ndarray) -> dict[str, float]:
+        """Named figures of a finished game beyond its returns (tour length, gap, ...), which
+        tournaments store with each result; the default is none."""
+        return {}
+
+    def record_text(self, record: GameRecord) -> str | None:
+        """The text of a finished game's record in the game's own format (SGF for Go and
+        Gomoku), written by tournaments as ``games/NNNNN-KEY`` + :attr:`record_suffix`;
+        None (the default) when the game has no record format."""
+        return None
 
     # -- network encoding and symmetries ----------------------------------------------------
     def tokens(self, states: np.ndarray) -> Tokens:
@@ -249,11 +270,63 @@ class Agent(Protocol):
         ...
 
 
+class Problem(Game):
+    """A one-player optimisation problem: instances are sampled, a game emits a solution
+    action by action, and the result is measured against a reference solution.
+
+    Solvers that plan whole solutions (the classical ones, ``varena solve``) and the
+    tournament leaderboard use these methods instead of reading the state's layout.
+    """
+
+    num_players = 1
+
+    @abstractmethod
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """A random instance of ``n`` items (points ``[n, 2]``, numbers ``[n]``, ...)."""
+
+    @abstractmethod
+    def reference(self, instance: np.ndarray) -> np.ndarray:
+        """The reference solution of ``instance`` (exact or the best known heuristic)."""
+
+    @abstractmethod
+    def evaluate(self, instance: np.ndarray, solution: Any, ref: Any = None) -> dict[str, float]:
+        """Metrics of ``solution`` (length and gap, accuracy, ...); ``ref`` a reference solution
+        (or its value) to compare against, None to compute one."""
+
+    @abstractmethod
+    def state_of(self, instance: np.ndarray) -> np.ndarray:
+        """The start state of ``instance``."""
+
+    @abstractmethod
+    def instance(self, state: np.ndarray) -> np.ndarray:
+        """The instance that ``state`` is a state of."""
+
+    @abstractmethod
+    def solution(self, state: np.ndarray) -> np.ndarray:
+        """The (partial) solution held by ``state``, in the form :meth:`evaluate` takes."""
+
+    @abstractmethod
+    def history(self, state: np.ndarray) -> np.ndarray:
+        """int64: the actions played from the start state to ``state``, in order."""
+
+    @abstractmethod
+    def solution_actions(self, solution: Any) -> np.ndarray:
+        """int64: the actions that emit ``solution`` from the start state, to the end."""
+
+    def metrics(self, state: np.ndarray) -> dict[str, float]:
+        """The problem's metrics of a finished state (:meth:`evaluate` of its solution)."""
+        return self.evaluate(self.instance(state), self.solution(state))
+
+
 class Solver(ABC):
     """A solver plugin: created from a spec for a configured game, it is that game's agent.
 
     The constructor gets the game, a seed and every declared parameter (converted and
-    range-checked). ``supports`` says, before construction, whether a game can be played.
+    range-checked). ``supports`` says, before construction, whether a game can be played;
+    ``available`` whether the solver can run on this machine at all. Referees call
+    ``reset`` before each game, ``observe_move`` after every move, ``set_move_time`` when
+    a per-move time limit applies, and ``close`` after the last game; each has a no-op
+    default, so a solver overrides only what it needs.
     """
 
     name: ClassVar[str] = ""
@@ -272,6 +345,13 @@ class Solver(ABC):
         return True
 
     @classmethod
+    def available(cls, args: Mapping[str, str]) -> str:
+        """Empty when this solver can run here, else why not (an external engine's program
+        is not installed); ``args`` are the spec's parameters as written. Tournaments ask it
+        before scheduling, so that an optional agent is left out instead of forfeiting."""
+        return ""
+
+    @classmethod
     def trainers(cls) -> dict[str, type]:
         """The training algorithms ``varena train`` can run for this solver, by name (each a
         :class:`varena.engine.train.trainer.Trainer` class); the default is none."""
@@ -288,3 +368,31 @@ class Solver(ABC):
         """Learn of a move just played in the current game, by anyone (referees call this
         after every move, openings included); agents that keep state between moves (tree
         reuse, external engines) follow the game through it."""
+
+    def set_move_time(self, seconds: float | None) -> None:  # noqa: B027 - optional hook
+        """Think about ``seconds`` per move from now on (None: no time limit, the solver's own
+        budget). GTP time controls and ``tournament --move-time`` call it; solvers with a
+        fixed amount of work per move ignore it."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what the solver holds (an engine process, threads); referees call it once
+        after its last game."""
+
+
+class AgentSolver(Solver):
+    """A plain :class:`Agent` (an object with ``select_actions``) as a Solver, so that
+    referees can call the whole Solver interface on it; the hooks are the no-op defaults."""
+
+    name = "agent"
+
+    def __init__(self, game: Game, agent: Agent) -> None:
+        super().__init__(game)
+        self.agent = agent
+
+    def select_actions(self, states: np.ndarray) -> np.ndarray:
+        return self.agent.select_actions(states)
+
+
+def as_solver(agent: Agent, game: Game) -> Solver:
+    """``agent`` itself when it is a :class:`Solver`, else :class:`AgentSolver` around it."""
+    return agent if isinstance(agent, Solver) else AgentSolver(game, agent)

@@ -22,13 +22,25 @@ SEED = click.IntRange(0, SEED_MAX)  # the one range of every --seed
 
 
 class _Group(click.Group):
-    """A click group that turns VarenaError into one line on stderr and exit code 2."""
+    """A click group that turns VarenaError, and any exception raised in a third-party
+    plugin's code (named by its distribution), into one line on stderr and exit code 2."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except VarenaError as exc:
             click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            from varena.engine.host import get_host
+
+            culprit = get_host().blame(exc)
+            if culprit is None:
+                raise  # varena's own bug: the traceback is what its developers need
+            log.debug("plugin failure", exc_info=True)
+            click.echo(f"error: {culprit}", err=True)
             ctx.exit(2)
 
 

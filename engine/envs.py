@@ -12,7 +12,9 @@ opponent agent (any solver spec) plays the other side; one-player games (TSP, so
 Observation: the game's token features (:meth:`varena.engine.api.Game.tokens`) of the current
 state, float32 ``[T, F]`` (``flatten=True``: ``[T*F]``), encoded from the point of view of
 the side to move, which is the agent whenever the agent is asked to act. The Box is
-bounded by the game's optional ``feature_range = (low, high)`` attribute, else unbounded.
+bounded by the game's :attr:`varena.engine.api.Game.feature_range` (unbounded by default).
+An opponent given as an object is played as a :class:`varena.engine.api.Solver` (a plain
+agent gets the Solver's no-op ``reset``/``observe_move``/``close``).
 ``info["action_mask"]`` is int8 ``[num_actions]`` (also :meth:`VarenaEnv.action_masks`).
 Reward: 0 until the end, then the agent's final return (+1 win, 0 draw, -1 loss; the
 objective for one-player problems). An illegal action ends the episode with reward
@@ -33,7 +35,7 @@ import gymnasium
 import numpy as np
 from gymnasium import spaces
 
-from varena.engine.api import Agent, Game
+from varena.engine.api import Agent, Game, Solver, as_solver
 from varena.engine.errors import IllegalMoveError, SpecError
 
 log = logging.getLogger("varena.envs")
@@ -63,8 +65,8 @@ def observation_of(game: Game, state: np.ndarray, flatten: bool = False) -> np.n
 
 
 def feature_range(game: Game) -> tuple[float, float]:
-    """Bounds of the token features: a game may declare ``feature_range = (low, high)``."""
-    low, high = getattr(game, "feature_range", (-np.inf, np.inf))
+    """Bounds of the token features (:attr:`varena.engine.api.Game.feature_range`) as floats."""
+    low, high = game.feature_range
     return float(low), float(high)
 
 
@@ -91,7 +93,7 @@ class VarenaEnv(gymnasium.Env):
         self.flatten = flatten
         self.render_mode = render_mode
         self._first_seed = seed
-        self._opponent: Agent | None = None
+        self._opponent: Solver | None = None
         if n > 1 and opponent is None:
             raise SpecError("a two-player game needs an opponent (a solver spec such as 'random')")
         shape = observation_of(self.game, self.game.initial_state(np.random.default_rng(0)), flatten).shape
@@ -113,9 +115,8 @@ class VarenaEnv(gymnasium.Env):
 
             self._opponent = get_host().make_agent(spec, self.game, seed)
         else:
-            self._opponent = spec  # an Agent object given by the caller
-            if hasattr(spec, "reset"):
-                spec.reset()
+            self._opponent = as_solver(spec, self.game)  # an Agent object given by the caller
+            self._opponent.reset()
 
     def _opponent_moves(self) -> None:
         while not self.game.outcome(self.state)[0] and self.game.to_play(self.state) != self.player:
@@ -125,15 +126,14 @@ class VarenaEnv(gymnasium.Env):
 
     def _observe(self, action: int) -> None:
         # External engines (gtp:, gomocup:) follow the game only through observe_move.
-        observe = getattr(self._opponent, "observe_move", None)
-        if observe is not None:
-            observe(action)
+        if self._opponent is not None:
+            self._opponent.observe_move(action)
 
     def _close_opponent(self) -> None:
-        """End an opponent made here from a spec (an external engine is a process)."""
-        close = getattr(self._opponent, "close", None)
-        if isinstance(self.opponent_spec, str) and close is not None:
-            close()
+        """End an opponent made here from a spec (an external engine is a process); an
+        opponent object belongs to the caller, who closes it."""
+        if isinstance(self.opponent_spec, str) and self._opponent is not None:
+            self._opponent.close()
         self._opponent = None
 
     # -- gymnasium API ----------------------------------------------------------------------
@@ -142,7 +142,7 @@ class VarenaEnv(gymnasium.Env):
             seed, self._first_seed = self._first_seed, None
         super().reset(seed=seed)
         sub = int(self.np_random.integers(2**31))
-        if seed is not None or not hasattr(self._opponent, "reset"):
+        if seed is not None or self._opponent is None:
             self._make_opponent(sub)
         else:
             self._opponent.reset()

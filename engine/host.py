@@ -1,9 +1,13 @@
 """The plugin host: entry-point discovery, guarded loading, validation and name lookup.
 
 Every plugin, built-in or third party, is a module named by an entry point in the group
-``varena``. Each is loaded and called on its own: a plugin that fails to import, names an
-unknown hook, raises inside a hook, registers something of the wrong type or a name already
-taken is reported once (naming its distribution and the reason) and the rest keep working.
+``varena``, registered with a pluggy plugin manager; every hook call goes through pluggy's
+registered implementations (one at a time, so that each is guarded on its own). A plugin
+that fails to import, names an unknown hook, leaves a hook function unmarked, raises inside
+a hook, registers something of the wrong type or a name already taken is reported once
+(naming its distribution and the reason) and the rest keep working.
+:meth:`Host.blame` names the distribution whose code raised an exception, so that the CLI
+reports a plugin's bug in one line.
 
 Environment:
 - ``VARENA_STRICT_PLUGINS=1``: any such problem raises :class:`PluginError` instead.
@@ -18,9 +22,12 @@ import difflib
 import inspect
 import logging
 import os
+import sys
+import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -78,6 +85,7 @@ class Host:
         self.pm = pluggy.PluginManager(GROUP)
         self.pm.add_hookspecs(hooks)
         self.loaded: list[_Loaded] = []
+        self._by_name: dict[str, _Loaded] = {}
         self._games: dict[str, Registered] | None = None
         self._solvers: dict[str, Registered] | None = None
         eps = list(entry_points(group=GROUP) if self.eps is None else self.eps)
@@ -116,29 +124,40 @@ class Host:
         except Exception as exc:  # any import-time failure is the plugin's, not ours
             self._report(dist, ep.name, f"failed to import {ep.value!r}: {type(exc).__name__}: {exc}")
             return
-        unknown = [
-            n for n in dir(module)
-            if n.startswith("varena_") and callable(getattr(module, n)) and n not in _HOOK_NAMES
-        ]
+        functions = {n: f for n, f in vars(module).items() if n.startswith("varena_") and callable(f)}
+        unknown = sorted(n for n in functions if n not in _HOOK_NAMES)
         if unknown:
             close = difflib.get_close_matches(unknown[0], sorted(_HOOK_NAMES), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             self._report(dist, ep.name, f"unknown hook {unknown[0]!r}{hint}; known hooks: "
                          + ", ".join(sorted(_HOOK_NAMES)))
             return
+        unmarked = sorted(n for n, f in functions.items() if self.pm.parse_hookimpl_opts(module, n) is None)
+        if unmarked:
+            self._report(dist, ep.name, f"hook function {unmarked[0]!r} is not marked with "
+                         "@varena.engine.hookimpl, so it would never be called")
+            return
+        name = f"{dist}:{ep.name}"
         try:
-            self.pm.register(module, name=f"{dist}:{ep.name}")
+            self.pm.register(module, name=name)
         except Exception as exc:  # pluggy's validation of hook signatures, duplicate modules
             self._report(dist, ep.name, f"invalid hook implementation: {exc}")
             return
         self.loaded.append(_Loaded(ep.name, dist, module))
+        self._by_name[name] = self.loaded[-1]
 
-    def _call(self, hook: str, plugin: _Loaded, **kwargs: Any) -> None:
-        impl = getattr(plugin.module, hook, None)
-        if impl is None:
-            return
+    def _impls(self, hook: str) -> list[tuple[_Loaded, Any]]:
+        """The registered implementations of ``hook`` with their plugins, in load order."""
+        impls = getattr(self.pm.hook, hook).get_hookimpls()
+        found = [(self._by_name[i.plugin_name], i) for i in impls if i.plugin_name in self._by_name]
+        order = {id(p): k for k, p in enumerate(self.loaded)}
+        return sorted(found, key=lambda pi: order[id(pi[0])])
+
+    def _call(self, hook: str, plugin: _Loaded, impl: Any, **kwargs: Any) -> None:
+        """Call one pluggy hook implementation, as pluggy's own loop would (the arguments it
+        declares), inside the guard: a failure is that plugin's, reported and skipped."""
         try:
-            impl(**kwargs)
+            impl.function(*(kwargs[a] for a in impl.argnames))
         except PluginError:
             raise
         except Exception as exc:
@@ -147,7 +166,7 @@ class Host:
     # -- registries ---------------------------------------------------------------------------
     def _collect(self, hook: str, base: type) -> dict[str, Registered]:
         found: dict[str, Registered] = {}
-        for plugin in self.loaded:
+        for plugin, impl in self._impls(hook):
             def register(cls: Any, _p: _Loaded = plugin) -> None:
                 reason = _check_class(cls, base)
                 if reason:
@@ -158,7 +177,7 @@ class Host:
                                  f"registered by distribution {other.dist!r}")
                 else:
                     found[cls.name] = Registered(cls, _p.dist, _p.ep_name)
-            self._call(hook, plugin, register=register)
+            self._call(hook, plugin, impl, register=register)
         return found
 
     @property
@@ -177,15 +196,50 @@ class Host:
 
     def add_commands(self, cli: Any) -> None:
         """Let every plugin add its click commands to ``cli``."""
-        for plugin in self.loaded:
-            self._call("varena_register_commands", plugin, cli=cli)
+        for plugin, impl in self._impls("varena_register_commands"):
+            self._call("varena_register_commands", plugin, impl, cli=cli)
 
     def notify(self, hook: str, **kwargs: Any) -> None:
         """Call an observer hook on every plugin; a failing observer is reported, not fatal."""
         if hook not in _HOOK_NAMES:
             raise ValueError(f"unknown hook {hook!r}")
+        for plugin, impl in self._impls(hook):
+            self._call(hook, plugin, impl, **kwargs)
+
+    def blame(self, exc: BaseException) -> str | None:
+        """One line naming the third-party distribution whose code raised ``exc`` (the
+        innermost frame of its traceback in a plugin's files), or None when no plugin's code
+        is on the traceback (varena's own bugs keep their traceback)."""
+        roots = self._plugin_roots()
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            where = Path(frame.filename).resolve()
+            for root, dist in roots:
+                if where == root or root in where.parents:
+                    detail = str(exc).strip().splitlines()
+                    message = f"{type(exc).__name__}: {detail[0]}" if detail else type(exc).__name__
+                    return (f"plugin distribution {dist!r} failed: {message} (in {frame.name}, "
+                            f"{where.name}:{frame.lineno})")
+        return None
+
+    def _plugin_roots(self) -> list[tuple[Path, str]]:
+        """(file or package folder, distribution) of every third-party plugin's code: its
+        entry-point module and the modules of the classes it registered."""
+        modules: dict[str, str] = {}
         for plugin in self.loaded:
-            self._call(hook, plugin, **kwargs)
+            if plugin.dist != BUILTIN_DIST:
+                modules[plugin.module.__name__] = plugin.dist
+        for reg in [*(self._games or {}).values(), *(self._solvers or {}).values()]:
+            if reg.dist != BUILTIN_DIST:
+                modules[reg.cls.__module__] = reg.dist
+        roots = []
+        for name, dist in modules.items():
+            top = name.split(".")[0]
+            for module in {name, top} - {"varena"}:  # the varena namespace is not theirs
+                file = vars(sys.modules[module]).get("__file__") if module in sys.modules else None
+                if file:  # namespace packages have none
+                    path = Path(file).resolve()
+                    roots.append((path.parent if path.name == "__init__.py" else path, dist))
+        return roots
 
     # -- lookup -------------------------------------------------------------------------------
     def game_class(self, name: str) -> type:
@@ -218,8 +272,7 @@ class Host:
 
 
 def _dist_name(ep: EntryPoint) -> str:
-    dist = getattr(ep, "dist", None)
-    return dist.name if dist is not None else "(unknown)"
+    return ep.dist.name if ep.dist is not None else "(unknown)"
 
 
 def _split(value: str) -> set[str]:
@@ -233,7 +286,7 @@ def _check_class(cls: Any, base: type) -> str:
     if inspect.isabstract(cls):
         missing = ", ".join(sorted(cls.__abstractmethods__))
         return f"{what} {cls.__name__} is abstract (missing: {missing})"
-    name = getattr(cls, "name", "")
+    name = cls.name  # declared on Game and Solver
     if not isinstance(name, str) or not name or not all(c.isalnum() or c in "_-." for c in name):
         return f"{what} {cls.__name__} has no valid name (got {name!r})"
     return ""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from varena.engine.api import Agent, Game
+from varena.engine.api import Agent, Game, as_solver
 from varena.engine.errors import AgentError, IllegalMoveError
 
 
@@ -47,29 +47,28 @@ def play_game(
     ``opening`` actions are played first by the referee (they count as moves of the game).
     An agent that answers an illegal move or fails (:class:`AgentError`: crash, hang,
     resignation) loses: the game stops and the record says why (the other gets +1).
-    ``on_move(state, action)`` is called after each move; every agent's ``observe_move``
-    (when it has one) learns of every move.
+    ``on_move(state, action)`` is called after each move; every agent's
+    :meth:`varena.engine.api.Solver.observe_move` learns of every move (a plain
+    :class:`Agent` is played as a Solver whose hooks do nothing). The caller fires
+    ``varena_game_finished`` with the record, where the game is committed.
     """
     if len(agents) != game.num_players:
         raise ValueError(f"{game.spec} needs {game.num_players} agent(s), got {len(agents)}")
     names = names or [f"player{i + 1}" for i in range(len(agents))]
-    for agent in agents:
-        reset = getattr(agent, "reset", None)
-        if reset is not None:
-            reset()
+    solvers = [as_solver(a, game) for a in agents]
+    for solver in solvers:
+        solver.reset()
     limit = game.max_moves if max_moves is None else max_moves
     state = game.initial_state(np.random.default_rng(seed))
     moves: list[int] = []
     reason = "end"
     forfeit: int | None = None
     start = time.perf_counter()
-    observers = [getattr(a, "observe_move", None) for a in agents]
     for action in opening:
         state = game.play(state, int(action))
         moves.append(int(action))
-        for observe in observers:
-            if observe is not None:
-                observe(int(action))
+        for solver in solvers:
+            solver.observe_move(int(action))
         if on_move is not None:
             on_move(state, int(action))
     while not game.outcome(state)[0]:
@@ -78,7 +77,7 @@ def play_game(
             break
         player = game.to_play(state)
         try:
-            action = int(agents[player].select_actions(state[None])[0])
+            action = int(solvers[player].select_actions(state[None])[0])
             state = game.play(state, action)
         except IllegalMoveError as exc:
             reason, forfeit = f"forfeit: {names[player]} played an illegal move ({exc})", player
@@ -88,9 +87,8 @@ def play_game(
             reason, forfeit = f"forfeit: {names[player]} {what}", player
             break
         moves.append(action)
-        for observe in observers:
-            if observe is not None:
-                observe(action)
+        for solver in solvers:
+            solver.observe_move(action)
         if on_move is not None:
             on_move(state, action)
     seconds = time.perf_counter() - start

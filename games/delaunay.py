@@ -273,6 +273,10 @@ class Delaunay(PointGame):
         h = self.emitted(state)
         return np.append(h, self.n) if state[DONE] else h
 
+    def solution_actions(self, solution: Any) -> np.ndarray:
+        """The indices of ``solution`` in order, then the end action."""
+        return np.append(np.asarray(solution, dtype=np.int64).reshape(-1), self.n)
+
     def action_name(self, action: int) -> str:
         return "end" if int(action) == self.n else str(int(action))
 

@@ -13,6 +13,7 @@ so ``h8`` is the centre of 15x15. ``parse_action`` accepts any case.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,10 @@ from varena.engine.api import Kernels, NumbaGame, Tokens
 from varena.engine.errors import IllegalMoveError, SpecError
 from varena.engine.params import Param
 from varena.games import gomoku_rules as R
+from varena.games import sgf
+
+if TYPE_CHECKING:
+    from varena.engine.play import GameRecord
 
 LETTERS = "abcdefghijklmnopqrstuvwxy"
 MAX_SIDE = 25
@@ -48,6 +53,7 @@ class Gomoku(NumbaGame):
     num_players = 2
     #: Token features are 0/1 indicators (used to bound gymnasium observation spaces).
     feature_range = (0.0, 1.0)
+    record_suffix = ".sgf"
 
     def __init__(self, size: int = 15, width: int | None = None, height: int | None = None,
                  k: int = 5, rule: str = "freestyle") -> None:
@@ -164,6 +170,11 @@ class Gomoku(NumbaGame):
         n = _NUMBERS.get(self.k, str(self.k))
         return f"{self.player_name(res - 1)} wins ({n} in a row)"
 
+    def record_text(self, record: GameRecord) -> str:
+        """The game as SGF (GM[4]); the first player is Black and the players alternate."""
+        moves = [(i % 2, int(a)) for i, a in enumerate(record.moves)]
+        return format_gomoku(self.width, self.height, moves, sgf.record_info(record))
+
     # -- network encoding ---------------------------------------------------------------------
     def tokens(self, states: np.ndarray) -> Tokens:
         """One token per cell, row-major.
@@ -227,3 +238,11 @@ class Gomoku(NumbaGame):
     def action_permutation(self, k: int) -> np.ndarray:
         self._check_symmetry(k)
         return self._maps[k][1].copy()
+
+
+def format_gomoku(width: int, height: int, moves: list[tuple[int, int]],
+                  info: dict[str, str] | None = None) -> str:
+    """SGF text (GM[4]) of a Gomoku game: moves as (player 0/1, cell ``row * width + col``)."""
+    head = sgf.root(4, width, height, [], info or {})
+    body = sgf.moves_text(list(moves), width)
+    return head + ("\n" + body if body else "") + ")\n"

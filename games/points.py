@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import numba
 import numpy as np
 
-from varena.engine.api import NumbaGame, Tokens
+from varena.engine.api import NumbaGame, Problem, Tokens
 from varena.engine.errors import VarenaError
 from varena.engine.params import Param
 
@@ -135,13 +135,14 @@ def size_param(default: int, low: int, high: int) -> Param:
     return Param("n", int, default, "number of items (points, numbers) of an instance", low, high)
 
 
-class PointGame(NumbaGame):
+class PointGame(Problem, NumbaGame):
     """Base of the problems: the size parameter, sampling, the instance codec and tokens.
 
     A subclass sets ``name``, ``kernels``, ``params`` (with :func:`size_param`) and implements
-    :meth:`state_of` (instance -> start state), :meth:`history` (the actions emitted) and
-    :meth:`_features` (per-item token features). ``sample``, ``reference`` and ``evaluate``
-    are the module functions of the problem, attached as static methods.
+    the rest of :class:`varena.engine.api.Problem` (``state_of``, ``solution``, ``history``,
+    ``solution_actions``) and :meth:`_features` (per-item token features). ``sample``,
+    ``reference`` and ``evaluate`` are the module functions of the problem, attached as
+    static methods.
     """
 
     num_players = 1
@@ -152,10 +153,6 @@ class PointGame(NumbaGame):
     item_dims: ClassVar[int] = 2
     #: Symmetries of the unit square that keep every action's meaning (see ``dihedral``).
     square_symmetries: ClassVar[int] = 1
-
-    sample: Any
-    reference: Any
-    evaluate: Any
 
     def __init__(self, n: int | None = None, **config: Any) -> None:
         size = next(p for p in self.params if p.name == "n")
@@ -169,27 +166,11 @@ class PointGame(NumbaGame):
         rng = np.random.default_rng() if rng is None else rng
         return self.state_of(self.sample(self.n, rng))
 
-    def state_of(self, instance: np.ndarray) -> np.ndarray:
-        """The start state of ``instance`` (its n must equal this game's n)."""
-        raise NotImplementedError
-
     def instance(self, state: np.ndarray) -> np.ndarray:
         """The instance held by ``state``: float64 ``[n, 2]`` points or ``[n]`` numbers."""
         n = int(state[N])
         data = np.asarray(state[HEADER:HEADER + self.item_dims * n], dtype=np.float64)
         return data.reshape(n, 2).copy() if self.item_dims == 2 else data.copy()
-
-    def history(self, state: np.ndarray) -> np.ndarray:
-        """int64: the actions played so far from the start state (in order)."""
-        raise NotImplementedError
-
-    def solution(self, state: np.ndarray) -> np.ndarray:
-        """The (partial) solution held by ``state``, in the form ``evaluate`` takes."""
-        raise NotImplementedError
-
-    def metrics(self, state: np.ndarray) -> dict[str, float]:
-        """The problem's metrics (length and gap, accuracy, coverage...) of a finished state."""
-        return self.evaluate(self.instance(state), self.solution(state))
 
     def _check_n(self, instance: np.ndarray) -> None:
         if len(instance) != self.n:

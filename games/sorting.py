@@ -139,6 +139,9 @@ class Sorting(PointGame):
     def history(self, state: np.ndarray) -> np.ndarray:
         return self.emitted(state)
 
+    def solution_actions(self, solution: Any) -> np.ndarray:
+        return check_order(solution, self.n)
+
     def _features(self, states: np.ndarray) -> np.ndarray:
         """[value, emitted, is the last emitted]."""
         b, n = len(states), self.n

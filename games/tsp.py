@@ -198,6 +198,11 @@ class Tsp(PointGame):
     def history(self, state: np.ndarray) -> np.ndarray:
         return self.tour(state)[1:]
 
+    def solution_actions(self, solution: Any) -> np.ndarray:
+        """A tour (any rotation) as actions: the cities after city 0, where every game starts."""
+        tour = check_tour(solution, self.n)
+        return np.roll(tour, -int(np.flatnonzero(tour == 0)[0]))[1:]
+
     def _features(self, states: np.ndarray) -> np.ndarray:
         """[x, y, visited, is city 0, is the current (last placed) city]."""
         b, n = len(states), self.n

@@ -21,34 +21,34 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from varena.engine.api import Game, Solver
+from varena.engine.api import Game, Problem, Solver
 from varena.engine.params import Param
-from varena.games.points import HEADER, N
 from varena.games.tsp_distance import TspProblem
 
 _CACHE = 1024
 
 
 class ReplaySolver(Solver):
-    """Plans a full action sequence per instance (``plan``) and plays it back."""
+    """Plans a full action sequence per instance (``plan``) and plays it back; it reads a
+    state only through the :class:`varena.engine.api.Problem` methods."""
 
     games: ClassVar[tuple[str, ...]] = ()
+    game: Problem
 
-    def __init__(self, game: Game | None, seed: int | None = None, **config: Any) -> None:
+    def __init__(self, game: Problem | None, seed: int | None = None, **config: Any) -> None:
         super().__init__(game, seed=seed, **config)
         self._plans: OrderedDict[bytes, np.ndarray] = OrderedDict()
 
     @classmethod
     def supports(cls, game: Game) -> bool:
-        return getattr(game, "name", None) in cls.games
+        return isinstance(game, Problem) and game.name in cls.games
 
     def plan(self, state: np.ndarray) -> np.ndarray:
         """int64: every action from the start state of ``state``'s instance to the end."""
         raise NotImplementedError
 
     def _plan_for(self, state: np.ndarray) -> np.ndarray:
-        n = int(state[N])
-        key = np.ascontiguousarray(state[HEADER:HEADER + self.game.item_dims * n]).tobytes()
+        key = np.ascontiguousarray(self.game.instance(state)).tobytes()
         plan = self._plans.get(key)
         if plan is None:
             plan = np.asarray(self.plan(state), dtype=np.int64)
@@ -97,9 +97,8 @@ class TspSolver(ReplaySolver):
         raise NotImplementedError
 
     def plan(self, state: np.ndarray) -> np.ndarray:
-        tour = np.asarray(self.tour(TspProblem.euclidean(self.game.instance(state))), dtype=np.int64)
-        tour = np.roll(tour, -int(np.flatnonzero(tour == 0)[0]))
-        return tour[1:]
+        tour = self.tour(TspProblem.euclidean(self.game.instance(state)))
+        return self.game.solution_actions(tour)
 
     def fallback(self, state: np.ndarray, plan: np.ndarray) -> int:
         """The nearest unvisited city to the last one placed."""
@@ -211,10 +210,5 @@ class Reference(ReplaySolver):
 
     def plan(self, state: np.ndarray) -> np.ndarray:
         game = self.game
-        solution = np.asarray(game.reference(game.instance(state)), dtype=np.int64)
-        if game.name == "tsp":
-            return solution[1:]
-        if game.name in ("convex_hull", "delaunay"):
-            return np.append(solution.reshape(-1), game.n)  # then the end action
-        return solution
+        return game.solution_actions(game.reference(game.instance(state)))
 

@@ -141,10 +141,11 @@ def _play_and_report(config, folder: Path, resume: bool, as_json: bool) -> None:
         progress.update(bar[0], completed=done, description=last[:60])
         live.update(Group(progress, _standings(seen)))
 
+    failed = []
     try:
         if live is not None:
             live.start()
-        store = run(config, folder, resume=resume, on_result=on_result)
+        store = run(config, folder, resume=resume, on_result=on_result, on_failure=failed.append)
     except KeyboardInterrupt:
         if live is not None:
             live.stop()
@@ -157,6 +158,9 @@ def _play_and_report(config, folder: Path, resume: bool, as_json: bool) -> None:
     rows = store.rows()
     store.close()
     _report(rows, config.format, config.anchor, as_json, "json" if as_json else "table", folder)
+    if failed:
+        click.echo(f"warning: {len(failed)} game(s) failed and were not stored (the first, "
+                   f"{failed[0].key}: {failed[0].error}); --resume plays them again", err=True)
 
 
 def _report(rows, fmt: str, anchor, as_json: bool, style: str, folder: Path) -> None:

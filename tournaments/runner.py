@@ -10,7 +10,7 @@ import re
 import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from itertools import combinations
 from pathlib import Path
 
@@ -54,11 +54,9 @@ def agent_supports(spec: str, game) -> bool:
     parsed = parse_spec(spec)
     cls = host.solver_class(parsed.name)
     bind(cls.params, dict(parsed.args), f"solver {parsed.name!r}")
-    available = getattr(cls, "available", None)  # external engines: is the program there?
-    if available is not None:
-        reason = available(dict(parsed.args))
-        if reason:
-            raise SpecError(f"solver {parsed.name!r}: {reason}")
+    reason = cls.available(dict(parsed.args))  # external engines: is the program there?
+    if reason:
+        raise SpecError(f"solver {parsed.name!r}: {reason}")
     return bool(cls.supports(game))
 
 
@@ -194,47 +192,44 @@ def schedule(config: Config) -> list[Task]:
 
 
 def play_task(task: Task) -> dict:
-    """Play one scheduled game (in a worker process) and return its row as a dict."""
+    """Play one scheduled game (in a worker process). Returns ``row`` (the store's row as a
+    dict), ``record`` (the :class:`GameRecord`, for ``varena_game_finished`` in the parent),
+    ``text`` (the game's record file, or None) and ``suffix`` (its file suffix)."""
     from varena.engine.play import play_game
 
     host = get_host()
     game = host.make_game(task.game)
     specs = [task.first_spec] + ([task.second_spec] if task.second_spec else [])
     names = [task.first] + ([task.second] if task.second else [])
-    agents = [host.make_agent(s, game, task.seed + i) for i, s in enumerate(specs)]
-    for agent in agents:
-        if task.move_time is not None and hasattr(agent, "set_move_time"):
-            agent.set_move_time(task.move_time)
+    agents = []
     try:
+        for i, s in enumerate(specs):
+            agents.append(host.make_agent(s, game, task.seed + i))
+            if task.move_time is not None:
+                agents[-1].set_move_time(task.move_time)
         record, state = play_game(game, agents, names=names, seed=task.seed,
                                   max_moves=task.max_moves, opening=list(task.opening))
     finally:
         for agent in agents:
-            close = getattr(agent, "close", None)
-            if close is not None:
-                close()
+            agent.close()
     extra: dict = {}
     reason = record.reason
-    metrics = getattr(game, "metrics", None)
     if game.num_players == 1:
         score = record.returns[0]
-        if metrics is not None and reason == "end":
+        if reason == "end":
             try:
-                extra = {k: float(v) for k, v in metrics(state).items()}
+                extra = {k: float(v) for k, v in game.metrics(state).items()}
             except VarenaError as exc:  # e.g. a degenerate triangle: unsolved, not a crash
                 reason = f"invalid solution: {exc}"
     else:
         score = 0.5 + 0.5 * record.returns[0]  # returns in [-1, 1] -> score in [0, 1]
-    sgf = None
-    from varena.tournaments.records import sgf_text, supports_sgf
-
-    if supports_sgf(game):
-        sgf = sgf_text(game, list(record.moves), task.first, task.second or "", record.result,
-                       score, reason=record.reason)
+    record = replace(record, reason=reason, extra={**record.extra, "key": task.key,
+                                                    "score": float(score), "metrics": extra})
     row = GameRow(task.key, task.game, task.first, task.second, task.first_spec, task.second_spec,
                   list(task.opening), list(record.moves), list(record.move_names), record.result,
                   reason, float(score), extra, record.seconds, task.seed, __version__)
-    return {"row": asdict(row), "sgf": sgf}
+    return {"row": asdict(row), "record": record, "text": game.record_text(record),
+            "suffix": game.record_suffix}
 
 
 def _worker_init() -> None:
@@ -242,14 +237,31 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _file_name(index: int, key: str) -> str:
-    return f"{index:05d}-" + re.sub(r"[^A-Za-z0-9_.=+-]+", "_", key)[:120] + ".sgf"
+def _file_name(index: int, key: str, suffix: str) -> str:
+    return f"{index:05d}-" + re.sub(r"[^A-Za-z0-9_.=+-]+", "_", key)[:120] + suffix
+
+
+class GamesFailedError(VarenaError):
+    """Every game a tournament tried to play failed: nothing could be played."""
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A scheduled game that raised instead of finishing (played again on --resume)."""
+
+    key: str
+    error: str
 
 
 def run(config: Config, out: Path, *, resume: bool = False,
-        on_result: Callable[[GameRow, int, int], None] | None = None) -> Store:
+        on_result: Callable[[GameRow, int, int], None] | None = None,
+        on_failure: Callable[[Failure], None] | None = None) -> Store:
     """Play every scheduled game not yet in ``out/results.sqlite``; return the open store.
 
+    Each result is committed in this process as it arrives: its record file written, its
+    row stored, then ``varena_game_finished`` fired with its :class:`GameRecord`. A game
+    that raises is logged, passed to ``on_failure`` and played again on resume; when every
+    game tried fails, :class:`GamesFailedError` says so (nothing could be played).
     A first Ctrl-C stops scheduling and waits for the games in flight (they are committed);
     a second one abandons them (they are played again on resume).
     """
@@ -281,17 +293,27 @@ def run(config: Config, out: Path, *, resume: bool = False,
     todo = [t for t in tasks if t.key not in done]
     total = len(tasks)
     count = [len(tasks) - len(todo)]
+    failures: list[Failure] = []
+    host = get_host()
 
     def commit(result: dict) -> None:
         row = GameRow(**result["row"])
-        if result["sgf"] is not None:
-            name = _file_name(index[row.key], row.key)
-            write_atomic(out / "games" / name, result["sgf"])
+        if result["text"] is not None:
+            name = _file_name(index[row.key], row.key, result["suffix"])
+            write_atomic(out / "games" / name, result["text"])
             row = GameRow(**{**result["row"], "record": f"games/{name}"})
         if store.add(row):
             count[0] += 1
+            host.notify("varena_game_finished", record=result["record"])
         if on_result is not None:
             on_result(row, count[0], total)
+
+    def fail(task: Task, exc: BaseException) -> None:
+        failure = Failure(task.key, f"{type(exc).__name__}: {exc}")
+        failures.append(failure)
+        log.error("game %s failed: %s (it is played again on --resume)", task.key, failure.error)
+        if on_failure is not None:
+            on_failure(failure)
 
     if config.concurrency == 1 or len(todo) <= 1:
         try:
@@ -299,19 +321,24 @@ def run(config: Config, out: Path, *, resume: bool = False,
                 try:
                     result = play_task(task)
                 except Exception as exc:  # as in the pool: one broken game is logged, not fatal
-                    log.error("game %s failed: %s: %s (it is played again on --resume)",
-                              task.key, type(exc).__name__, exc)
+                    fail(task, exc)
                     continue
                 commit(result)
         except KeyboardInterrupt:
             log.warning("interrupted: %d of %d games stored; --resume continues", count[0], total)
             raise
-        return store
-    _run_pool(todo, config.concurrency, commit)
+    else:
+        _run_pool(todo, config.concurrency, commit, fail)
+    if todo and len(failures) == len(todo):
+        store.close()
+        first = failures[0]
+        raise GamesFailedError(f"no game could be played: all {len(todo)} failed (the first, "
+                               f"{first.key}: {first.error}); see the log for the others")
     return store
 
 
-def _run_pool(todo: list[Task], workers: int, commit: Callable[[dict], None]) -> None:
+def _run_pool(todo: list[Task], workers: int, commit: Callable[[dict], None],
+              fail: Callable[[Task, BaseException], None]) -> None:
     pending: Iterator[Task] = iter(todo)
     ctx = mp.get_context("spawn")  # fork after torch/numba threads start is unsafe
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
@@ -343,10 +370,11 @@ def _run_pool(todo: list[Task], workers: int, commit: Callable[[dict], None]) ->
             for f in finished:
                 task = running.pop(f)
                 try:
-                    commit(f.result())
+                    result = f.result()
                 except Exception as exc:  # one broken game must not end the tournament
-                    log.error("game %s failed: %s: %s (it is played again on --resume)",
-                              task.key, type(exc).__name__, exc)
+                    fail(task, exc)
+                else:
+                    commit(result)
             submit()
     except KeyboardInterrupt:
         for proc in list(getattr(pool, "_processes", {}).values()):

@@ -95,13 +95,15 @@ def _solve_random(problem: str, solver_spec: str, seed: int, count: int, referen
     from varena.engine.host import get_host
     from varena.games.tsp_reference import EXACT_UP_TO, elkai_available
 
+    from varena.engine.api import Problem
+    from varena.engine.errors import SpecError
+
     host = get_host()
     game = host.make_game(problem)
+    if not isinstance(game, Problem):
+        raise SpecError(f"game {game.spec!r} is not a problem (a varena.engine.api.Problem "
+                        "with instances and metrics); varena solve takes problems such as tsp")
     agent = host.make_agent(solver_spec, game, seed)
-    if not hasattr(game, "evaluate"):
-        from varena.engine.errors import SpecError
-
-        raise SpecError(f"game {game.spec!r} is not a problem with metrics (no evaluate)")
     note = ""
     if game.name == "tsp" and reference and game.n > EXACT_UP_TO and not elkai_available():
         reference = False

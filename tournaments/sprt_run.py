@@ -8,17 +8,35 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 import numpy as np
 
+import logging
+
 from varena.engine.errors import SpecError
 from varena.engine.host import get_host
-from varena.tournaments.runner import Task, _seed, _worker_init, agent_supports, make_opening, play_task
+from varena.tournaments.runner import (
+    GamesFailedError,
+    Task,
+    _seed,
+    _worker_init,
+    agent_supports,
+    make_opening,
+    play_task,
+)
+
+log = logging.getLogger("varena.sprt")
 from varena.tournaments.sprt import Sprt
 
 
 def run_sprt(game_spec: str, base: str, test: str, *, elo0: float, elo1: float, alpha: float,
              beta: float, model: str, max_pairs: int, concurrency: int, seed: int,
              opening_moves: int, max_moves: int | None, echo: Callable[[str], None]) -> str:
-    """Run the test; ``echo`` receives one progress line per finished pair. Returns the verdict."""
-    game = get_host().make_game(game_spec)
+    """Run the test; ``echo`` receives one progress line per finished pair. Returns the verdict.
+
+    Each finished game fires ``varena_game_finished`` here, in the parent process. A game
+    that raises drops its pair (the test goes on with the next); when no pair could be
+    played, :class:`GamesFailedError` says how many games failed.
+    """
+    host = get_host()
+    game = host.make_game(game_spec)
     if game.num_players != 2:
         raise SpecError(f"sprt needs a two-player game; {game.spec} has one player")
     for role, spec in (("base", base), ("test", test)):
@@ -36,12 +54,22 @@ def run_sprt(game_spec: str, base: str, test: str, *, elo0: float, elo1: float, 
 
     scores: dict[int, dict[int, float]] = {}
     pairs = 0
+    failed: list[str] = []
 
-    def finish(k: int, half: int, row: dict) -> str | None:
+    def finish(k: int, half: int, run) -> str | None:
         nonlocal pairs
+        try:
+            result = run()
+        except Exception as exc:  # a broken game drops its pair, not the test
+            failed.append(f"sprt|{k}|{half}: {type(exc).__name__}: {exc}")
+            log.error("game %s failed", failed[-1])
+            scores.setdefault(k, {})[half] = None
+            return None
+        host.notify("varena_game_finished", record=result["record"])
+        row = result["row"]
         s = row["score"] if half == 0 else 1.0 - row["score"]
         scores.setdefault(k, {})[half] = s
-        if len(scores[k]) < 2:
+        if len(scores[k]) < 2 or None in scores[k].values():
             return None
         pairs += 1
         state.add_pair(scores[k][0], scores[k][1])
@@ -54,7 +82,7 @@ def run_sprt(game_spec: str, base: str, test: str, *, elo0: float, elo1: float, 
     if concurrency == 1:
         for k in range(max_pairs):
             for half, task in enumerate(tasks(k)):
-                decision = finish(k, half, play_task(task)["row"]) or decision
+                decision = finish(k, half, lambda t=task: play_task(t)) or decision
             if decision:
                 break
     else:
@@ -69,9 +97,15 @@ def run_sprt(game_spec: str, base: str, test: str, *, elo0: float, elo1: float, 
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for f in done:
                     k, half = running.pop(f)
-                    decision = finish(k, half, f.result()["row"]) or decision
+                    decision = finish(k, half, f.result) or decision
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+    if failed and pairs == 0:
+        raise GamesFailedError(f"sprt: no pair could be played: {len(failed)} game(s) failed "
+                               f"(the first, {failed[0]})")
+    if failed:
+        echo(f"warning: {len(failed)} game(s) failed; their pairs were left out "
+             f"(the first, {failed[0]})")
     if decision == "H1":
         return f"H1 accepted: test is stronger (LLR {state.llr:+.3f} after {pairs} pairs)"
     if decision == "H0":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -12,6 +13,9 @@ from varena.engine.errors import IllegalMoveError, SpecError
 from varena.engine.params import Param
 from varena.games.go import playout as _playout, positions, rules, scoring
 from varena.games.go.rules import KOMI_SCALE
+
+if TYPE_CHECKING:
+    from varena.engine.play import GameRecord
 
 log = logging.getLogger("varena.games.go")
 
@@ -35,6 +39,7 @@ class Go(NumbaGame):
     description = "Go, any board size up to 25x25, area scoring, superko"
     #: Bounds of every token feature (used by the gymnasium observation space).
     feature_range = (0.0, 1.0)
+    record_suffix = ".sgf"
     params = (
         Param("size", int, 19, "board side (a square board)", low=2, high=25),
         Param("width", int, None, "board width (default: size)", low=2, high=25),
@@ -147,6 +152,18 @@ class Go(NumbaGame):
         return margin_text(self.score(state))
 
     # -- names ----------------------------------------------------------------------------
+    def record_text(self, record: GameRecord) -> str:
+        """The game as SGF (GM[1], :func:`varena.games.go.sgf.format_go`): the first player is
+        Black and moves alternate from the empty board, as every varena Go game does."""
+        from varena.games import sgf
+        from varena.games.go.sgf import GoRecord, format_go
+
+        rec = GoRecord(width=self.width, height=self.height, komi=self.komi,
+                       superko=self.superko, suicide=self.suicide,
+                       moves=[(i % 2, int(a)) for i, a in enumerate(record.moves)],
+                       info=sgf.record_info(record))
+        return format_go(rec)
+
     def action_name(self, action: int) -> str:
         a = int(action)
         if a == self.area:

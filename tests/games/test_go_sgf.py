@@ -111,19 +111,3 @@ def test_illegal_capture_sequence_names_the_move(tmp_path):
         records.load(path)
     with pytest.raises(FormatError, match="cannot read"):
         records.load(tmp_path / "missing.sgf")
-
-
-def test_gomoku_record():
-    from varena.engine.host import get_host
-
-    game = get_host().make_game("gomoku:size=9")
-    s = game.initial_state()
-    moves = []
-    for name in ("E5", "E6", "F5"):
-        a = game.parse_action(name)
-        moves.append((game.to_play(s), a))
-        s = game.play(s, a)
-    text = sgf.format_gomoku(9, 9, moves, {"PB": "x"})
-    assert text.startswith("(;GM[4]FF[4]") and "SZ[9]" in text
-    r, c = divmod(moves[0][1], 9)
-    assert f";B[{'abcdefghi'[c]}{'abcdefghi'[r]}]" in text

@@ -45,7 +45,7 @@ def test_run_stores_every_game_and_sgf(tmp_path):
     store = run(_config(), tmp_path)
     rows = store.rows()
     assert len(rows) == 12 and all(r.reason == "end" for r in rows)
-    assert all((tmp_path / r.record).read_text().startswith("(;FF[4]GM[4]") for r in rows)
+    assert all((tmp_path / r.record).read_text().startswith("(;GM[4]FF[4]") for r in rows)
     assert all(r.moves[:2] == r.opening for r in rows)
     assert rows[0].version and rows[0].first_spec == "random"
 
