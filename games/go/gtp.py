@@ -6,9 +6,11 @@ the engine: every problem is answered with ``? message`` on one line.
 
 Time: ``time_settings``/``time_left`` give each move a budget (the time left divided by the
 stones left in byo-yomi, else by an estimate of the moves to come); an agent that has
-``set_move_time(seconds or None)`` receives it before each ``genmove``.
-After two passes the game is over for varena's rules; GTP may still send moves (clean-up
-phase), so a ``play`` or ``genmove`` then resumes the game.
+the agent's ``set_move_time(seconds or None)`` receives it before each ``genmove``.
+After two passes the game is over for varena's rules: ``varena_game_finished`` fires with its
+record (Black and White named by the agent spec for a colour the engine generated moves of,
+else "controller"). GTP may still send moves (clean-up phase), so a ``play`` or ``genmove``
+then resumes the game.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class GtpEngine:
         self.states = [self.game.initial_state()]
         self.undo_floor = 0
         self._agent = None
+        self._generated: set[int] = set()
 
     @property
     def state(self) -> np.ndarray:
@@ -216,7 +219,8 @@ class GtpEngine:
     def cmd_clear_board(self, args: list[str]) -> str:
         self.states = [self.game.initial_state()]  # same game: the agent stays, reset
         self.undo_floor = 0
-        if self._agent is not None and hasattr(self._agent, "reset"):
+        self._generated = set()
+        if self._agent is not None:
             self._agent.reset()
         return ""
 
@@ -241,8 +245,24 @@ class GtpEngine:
         state = self._as_player(player)
         if not self.game.legal_mask(state)[action]:
             raise GtpError("illegal move")
-        self.states.append(self.game.next_state(state, action))
+        self._append(self.game.next_state(state, action))
         return ""
+
+    def _append(self, state: np.ndarray) -> None:
+        """Make ``state`` the position; a move that ends the game fires varena_game_finished."""
+        ended = self.game.outcome(state)[0] and not self.game.outcome(self.state)[0]
+        self.states.append(state)
+        if ended:
+            from varena.engine.host import get_host
+            from varena.engine.play import GameRecord
+
+            moves = tuple(a for _, a in self.game.moves(state))
+            names = tuple(self.agent_spec if c in self._generated else "controller" for c in (0, 1))
+            record = GameRecord(self.game.spec, names, moves,
+                                tuple(self.game.action_name(a) for a in moves),
+                                tuple(float(r) for r in self.game.returns(state)),
+                                self.game.result_text(state), "end", self.seed, 0.0)
+            (self._host or get_host()).notify("varena_game_finished", record=record)
 
     def _generate(self, args: list[str]) -> tuple[np.ndarray, int]:
         if not args:
@@ -253,8 +273,8 @@ class GtpEngine:
         if not mask.any():
             return state, self.game.pass_action
         agent = self.agent
-        if hasattr(agent, "set_move_time"):
-            agent.set_move_time(self._move_time(player, state))
+        agent.set_move_time(self._move_time(player, state))
+        self._generated.add(player)
         action = int(agent.select_actions(state[None])[0])
         if not (0 <= action < len(mask) and mask[action]):
             log.warning("agent %s chose an illegal move %s; passing instead",
@@ -264,7 +284,7 @@ class GtpEngine:
 
     def cmd_genmove(self, args: list[str]) -> str:
         state, action = self._generate(args)
-        self.states.append(self.game.next_state(state, action))
+        self._append(self.game.next_state(state, action))
         return self.game.action_name(action)
 
     def cmd_reg_genmove(self, args: list[str]) -> str:

@@ -1,4 +1,4 @@
-"""SGF FF[4] records of Go games (GM[1]) and, for writing, Gomoku games (GM[4]).
+"""SGF FF[4] records of Go games (GM[1]); Gomoku's writer is beside the Gomoku game.
 
 Reading keeps the main line (the first variation at every branch): the root's game
 information (SZ, KM, RU, HA, PB, PW, RE, DT, ...) and setup stones (AB/AW, point lists
@@ -19,6 +19,7 @@ from pathlib import Path
 from varena.engine.atomic import write_atomic
 from varena.engine.bounded import MAX_FILE_BYTES, read_text
 from varena.engine.errors import FormatError
+from varena.games import sgf as sgf_write
 
 log = logging.getLogger("varena.games.go.sgf")
 
@@ -288,29 +289,7 @@ def read_go(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES) -> GoRecor
     return parse_go(text, str(p))
 
 
-# -- writing -------------------------------------------------------------------------------
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("]", "\\]")
-
-
-def _sgf_point(action: int, W: int) -> str:
-    r, c = divmod(action, W)
-    return _LETTERS[c] + _LETTERS[r]
-
-
-def _moves_text(moves: list[tuple[int, int | None]], W: int) -> str:
-    nodes = [f";{'BW'[pl]}[{'' if a is None else _sgf_point(a, W)}]" for pl, a in moves]
-    return "\n".join("".join(nodes[i:i + 10]) for i in range(0, len(nodes), 10))
-
-
-def _root(gm: int, W: int, H: int, props: list[tuple[str, str]], info: dict[str, str]) -> str:
-    size = str(W) if W == H else f"{W}:{H}"
-    head = [("GM", str(gm)), ("FF", "4"), ("CA", "UTF-8"), ("AP", "varena"), ("SZ", size)]
-    parts = [f"{k}[{_escape(v)}]" for k, v in head + props]
-    parts += [f"{k}[{_escape(v)}]" for k, v in sorted(info.items()) if k not in _STRUCTURAL]
-    return "(;" + "".join(parts)
-
-
+# -- writing (the shared pieces are in varena.games.sgf) -----------------------------------
 def komi_text(komi: float) -> str:
     """The shortest text that reads back as exactly ``komi`` (7.5, 6, 448.6518445512829)."""
     short = f"{komi:g}"
@@ -321,24 +300,17 @@ def format_go(rec: GoRecord) -> str:
     """Canonical SGF text of a Go record."""
     W = rec.width
     props = [("KM", komi_text(rec.komi)), ("RU", RULES_TEXT[(rec.superko, rec.suicide)])]
-    head = _root(1, W, rec.height, props, rec.info)
+    info = {k: v for k, v in rec.info.items() if k not in _STRUCTURAL}
+    head = sgf_write.root(1, W, rec.height, props, info)
     if rec.black:
-        head += "AB" + "".join(f"[{_sgf_point(a, W)}]" for a in sorted(rec.black))
+        head += "AB" + "".join(f"[{sgf_write.point(a, W)}]" for a in sorted(rec.black))
     if rec.white:
-        head += "AW" + "".join(f"[{_sgf_point(a, W)}]" for a in sorted(rec.white))
+        head += "AW" + "".join(f"[{sgf_write.point(a, W)}]" for a in sorted(rec.white))
     if rec.first != _infer_first(rec):
         head += f"PL[{'BW'[rec.first]}]"
     area = W * rec.height
     moves = [(pl, None if a == area else a) for pl, a in rec.moves]
-    body = _moves_text(moves, W)
-    return head + ("\n" + body if body else "") + ")\n"
-
-
-def format_gomoku(width: int, height: int, moves: list[tuple[int, int]],
-                  info: dict[str, str] | None = None) -> str:
-    """SGF text (GM[4]) of a Gomoku game: moves as (player 0/1, point r*width+c)."""
-    head = _root(4, width, height, [], info or {})
-    body = _moves_text([(pl, a) for pl, a in moves], width)
+    body = sgf_write.moves_text(moves, W)
     return head + ("\n" + body if body else "") + ")\n"
 
 
