@@ -29,12 +29,14 @@ from typing import IO, Any
 import click
 import numpy as np
 
+from varena.engine.bounded import MAX_LINE_BYTES, LineReader, parse_int
 from varena.engine.cli import SEED
 
 log = logging.getLogger("varena.gomocup")
 
 ABOUT = 'name="varena", version="{version}", author="varena developers", country="Unknown"'
 MIN_SIDE, MAX_SIDE = 5, 25
+MAX_INFO_KEYS = 64  # the protocol defines about ten; a flood of new keys is refused
 
 
 class ProtocolError(Exception):
@@ -42,13 +44,11 @@ class ProtocolError(Exception):
 
 
 def _coords(text: str, n: int = 2) -> list[int]:
-    parts = [p.strip() for p in text.split(",")]
-    try:
-        values = [int(p) for p in parts]
-    except ValueError:
-        raise ProtocolError(f"expected {n} comma-separated integers, got {text!r}") from None
-    if len(values) != n:
-        raise ProtocolError(f"expected {n} comma-separated integers, got {text!r}")
+    parts = text.split(",", n)
+    values = [parse_int(p, -10**9, 10**9) for p in parts]
+    if len(values) != n or None in values:
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise ProtocolError(f"expected {n} comma-separated integers, got {shown!r}")
     return values
 
 
@@ -78,6 +78,8 @@ class Brain:
         self._agent: Any = None
         self._spec = ""
         self.done = False
+        self.moves: list[int] = []  # cells in the order played, for the game's record
+        self._ours: set[int] = set()  # colours (1, 2) our agent moved
 
     # -- game and agent -------------------------------------------------------------------------
     def _ensure_game(self) -> Any:
@@ -101,8 +103,8 @@ class Brain:
         self.width, self.height = width, height
         self.cells = np.zeros(width * height, dtype=np.int64)
         self._ensure_game()
-        if hasattr(self._agent, "reset"):
-            self._agent.reset()
+        self.moves, self._ours = [], set()
+        self._agent.reset()
 
     def _cell(self, x: int, y: int) -> int:
         if not (0 <= x < self.width and 0 <= y < self.height):
@@ -135,6 +137,24 @@ class Brain:
         if not game.legal_mask(state)[cell]:
             raise ProtocolError(f"{who} move {cell % self.width},{cell // self.width} is forbidden ({game.rule})")
         self.cells[cell] = color
+        self._moved(cell, color)
+
+    def _moved(self, cell: int, color: int) -> None:
+        """Note a stone just placed; one that ends the game fires varena_game_finished."""
+        from varena.engine.host import get_host
+        from varena.engine.play import GameRecord
+
+        self.moves.append(int(cell))
+        game = self._game
+        state = self._state(2 - color)
+        if not game.outcome(state)[0]:
+            return
+        names = tuple(self.agent_spec if c in self._ours else "manager" for c in (1, 2))
+        moves = tuple(self.moves)
+        record = GameRecord(game.spec, names, moves, tuple(game.action_name(a) for a in moves),
+                            tuple(float(r) for r in game.returns(state)), game.result_text(state),
+                            "end", self.seed, 0.0)
+        get_host().notify("varena_game_finished", record=record)
 
     def _think(self, color: int) -> str:
         """Choose, play and return our move for ``color``."""
@@ -150,6 +170,8 @@ class Brain:
         if not game.legal_mask(state)[action]:
             raise ProtocolError(f"agent {self.agent_spec} chose the illegal move {game.action_name(action)}")
         self.cells[action] = color
+        self._ours.add(color)
+        self._moved(action, color)
         return f"{action % self.width},{action // self.width}"
 
     # -- commands ---------------------------------------------------------------------------------
@@ -164,19 +186,18 @@ class Brain:
             word, _, rest = line.partition(" ")
             method = getattr(self, f"_cmd_{word.upper()}", None)
             if method is None:
-                return [f"UNKNOWN command {word!r}"]
+                return [f"UNKNOWN command {word[:40]!r}"]
             return method(rest.strip())
         except ProtocolError as exc:
-            return [f"ERROR {exc}"]
+            return [" ".join(f"ERROR {exc}".split())]  # one line, whatever the message holds
         except Exception as exc:  # e.g. a SpecError while configuring: report, keep running
             log.debug("error on %r", line, exc_info=True)
-            return [f"ERROR {type(exc).__name__}: {exc}"]
+            return [" ".join(f"ERROR {type(exc).__name__}: {exc}".split())]
 
     def _cmd_START(self, rest: str) -> list[str]:
-        try:
-            n = int(rest)
-        except ValueError:
-            raise ProtocolError(f"START needs a board size, got {rest!r}") from None
+        n = parse_int(rest, -10**9, 10**9)
+        if n is None:
+            raise ProtocolError(f"START needs a board size, got {rest[:40]!r}")
         self._new_board(n, n)
         return ["OK"]
 
@@ -209,6 +230,8 @@ class Brain:
         if self.cells[cell] == 0:
             raise ProtocolError(f"TAKEBACK {x},{y}: the cell is empty")
         self.cells[cell] = 0
+        if cell in self.moves:
+            self.moves.remove(cell)
         return ["OK"]
 
     def _cmd_BOARD(self, rest: str) -> list[str]:
@@ -223,6 +246,9 @@ class Brain:
             except ProtocolError:
                 self._board_lines = None
                 raise
+            if len(self._board_lines) >= self.width * self.height:
+                self._board_lines = None  # more stones than cells: bounded, not accumulated
+                raise ProtocolError(f"BOARD lists more than the {self.width * self.height} cells")
             self._board_lines.append((x, y, field))
             return []
         stones, self._board_lines = self._board_lines, None
@@ -243,6 +269,7 @@ class Brain:
                 raise ProtocolError(f"BOARD lists {x},{y} twice")
             cells[cell] = mine if field == 1 else 3 - mine
         self.cells = cells
+        self.moves = [self._cell(x, y) for x, y, _ in stones]
         return [self._think(mine)]
 
     def _cmd_INFO(self, rest: str) -> list[str]:
@@ -250,12 +277,14 @@ class Brain:
         key, value = key.strip().lower(), value.strip()
         if not key:
             raise ProtocolError("INFO needs a key and a value")
+        if key not in self.info and len(self.info) >= MAX_INFO_KEYS:
+            raise ProtocolError(f"more than {MAX_INFO_KEYS} INFO keys; {key[:40]!r} ignored")
         self.info[key] = value
         if key == "rule":
-            try:
-                bits = int(value)
-            except ValueError:
-                raise ProtocolError(f"INFO rule needs an integer bitmask, got {value!r}") from None
+            bits = parse_int(value, 0, 2**31 - 1)
+            if bits is None:
+                raise ProtocolError(f"INFO rule needs an integer bitmask 0..2147483647, got "
+                                    f"{value[:40]!r}")
             self.rule_bits = bits
             if bits & 2:
                 return ["MESSAGE continuous game (rule bit 2) is not supported; playing single games"]
@@ -274,11 +303,14 @@ class Brain:
 def serve(agent_spec: str, inp: IO[str], out: IO[str], seed: int | None = None) -> Brain:
     """Run the protocol loop until ``END`` or end of input; returns the brain (for tests)."""
     brain = Brain(agent_spec, seed=seed)
+    reader = LineReader(inp, MAX_LINE_BYTES)  # invalid UTF-8 and endless lines: answered
     while not brain.done:
-        line = inp.readline()
-        if not line:
+        line = reader.readline()
+        if line == "":
             break
-        for answer in brain.handle(line):
+        answers = [f"ERROR line longer than {MAX_LINE_BYTES} bytes"] if line is None \
+            else brain.handle(line)
+        for answer in answers:
             out.write(answer + "\n")
         out.flush()
     return brain

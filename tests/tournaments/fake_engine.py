@@ -2,7 +2,9 @@
 
 usage: fake_engine.py gtp|gomocup MODE [N]
 MODE: good (GTP: passes; Gomocup: plays the first empty point), crash (exits at move N), hang (sleeps at move N),
-illegal (always answers the same point), garbage (answers nonsense), resign (GTP).
+illegal (always answers the same point), garbage (answers nonsense), resign (GTP),
+flood (writes for ever without a newline), chatter (writes lines for ever, never an answer),
+badutf8 (answers invalid UTF-8), orphan (starts a grandchild 'sleep', then hangs).
 """
 
 import sys
@@ -27,6 +29,23 @@ def misbehave():
     if mode == "crash":
         sys.exit(3)
     if mode == "hang":
+        time.sleep(60)
+    if mode == "flood":
+        while True:
+            sys.stdout.buffer.write(b"x" * 65536)
+    if mode == "chatter":
+        while True:
+            out("MESSAGE still thinking" if protocol == "gomocup" else "= thinking")
+    if mode == "badutf8":
+        sys.stdout.buffer.write(b"= \xff\xfe\xc3(\n\n" if protocol == "gtp" else b"\xff,\xfe\n")
+        sys.stdout.flush()
+        return False
+    if mode == "orphan":
+        import os
+        import subprocess
+
+        with open(os.environ["FAKE_ORPHAN_PIDFILE"], "w") as f:  # the test reads it
+            f.write(str(subprocess.Popen(["sleep", "300"]).pid))
         time.sleep(60)
     return mode in ("illegal", "garbage", "resign")
 

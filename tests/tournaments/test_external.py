@@ -1,4 +1,5 @@
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,9 @@ def test_good_gomocup_engine_plays_a_whole_game():
         ("hang", 2, "no answer within 0.5 s"),
         ("illegal", 1, "played an illegal move"),
         ("garbage", 2, "unreadable move 'hello'"),
+        ("flood", 2, "longer than 65536 bytes"),
+        ("chatter", 2, "no answer within 0.5 s"),
+        ("badutf8", 2, "unreadable move"),
     ],
 )
 def test_misbehaving_engine_forfeits_the_game(mode, n, fragment):
@@ -86,12 +90,38 @@ def test_good_gtp_engine_plays_a_whole_go_game():
         ("illegal", 2, "played an illegal move"),
         ("garbage", 1, "unreadable move 'Z99'"),
         ("resign", 2, "a resigned"),
+        ("flood", 2, "longer than 65536 bytes"),
+        ("chatter", 2, "longer than 4096 lines"),
+        ("badutf8", 2, "unreadable move"),
     ],
 )
 def test_misbehaving_gtp_engine_forfeits(mode, n, fragment):
+    start = time.monotonic()
     record = _go_game(f"gtp:cmd={_cmd('gtp', mode, n)},timeout=0.5", "random")
     assert record.reason.startswith("forfeit: a") and fragment in record.reason, record.reason
     assert record.returns == (-1.0, 1.0)
+    assert time.monotonic() - start < 20  # the timeout holds while the engine floods
+
+
+def test_engine_closed_with_its_helpers(tmp_path, monkeypatch):
+    """close() kills the engine's whole process group, so a helper it started goes too."""
+    pidfile = tmp_path / "orphan.pid"
+    monkeypatch.setenv("FAKE_ORPHAN_PIDFILE", str(pidfile))
+    record = _go_game(f"gtp:cmd={_cmd('gtp', 'orphan', 1)},timeout=1", "random")
+    assert "no answer within 1 s" in record.reason
+    pid = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid), "the engine's helper outlived it"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
 
 
 def test_varena_gtp_engine_as_an_external_player():
@@ -120,4 +150,4 @@ def test_a_real_short_match_against_gnu_go(tmp_path):
     assert len(rows) == 2 and all(r.reason == "end" for r in rows)
     scores = {r.first: r.score for r in rows}
     assert scores["gnugo"] == 1.0 and scores["random"] == 0.0  # GNU Go beats random both ways
-    assert all((tmp_path / r.record).read_text().startswith("(;FF[4]GM[1]") for r in rows)
+    assert all((tmp_path / r.record).read_text().startswith("(;GM[1]FF[4]") for r in rows)
