@@ -21,11 +21,10 @@ import time
 
 import numpy as np
 import torch
-
 from varena.engine.host import get_host
 from varena.engine.mcts import MCTS, MCTSOptions
 from varena.engine.nn.device import configure_cpu_threads
-from varena.engine.nn.evaluator import Evaluator
+from varena.engine.nn.evaluator import NetEvaluator
 from varena.solvers.alphavit.checkpoints import new_network
 
 SIZES = (7, 9, 13, 19)
@@ -75,8 +74,8 @@ def timed_pair(fa, fb, seconds):
 def bench_evaluator(net, games, batches, seconds, params):
     rng = np.random.default_rng(0)
     pools = {g.spec: positions(g, 256, rng) for g in games}
-    grouped = Evaluator(net, "auto")
-    padded = Evaluator(net, "auto", pad_ratio=float("inf"))
+    grouped = NetEvaluator(net, "auto")
+    padded = NetEvaluator(net, "auto", pad_ratio=float("inf"))
     for batch in batches:
         if batch < len(games):  # cycle through the sizes, one call per size
             calls = [[(g, pools[g.spec][:batch])] for g in games]
@@ -96,7 +95,7 @@ def bench_evaluator(net, games, batches, seconds, params):
 
 
 def bench_mcts(net, game, trees_list, sims, params):
-    ev = Evaluator(net, "auto")
+    ev = NetEvaluator(net, "auto")
     evaluate = ev.for_game(game)
     rng = np.random.default_rng(1)
     for trees in trees_list:

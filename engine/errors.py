@@ -34,3 +34,7 @@ class AgentError(VarenaError):
     def __init__(self, message: str, *, resigned: bool = False) -> None:
         super().__init__(message)
         self.resigned = resigned
+
+
+class KernelError(VarenaError):
+    """A game's compiled kernel raised inside a compiled search: the search stopped."""

@@ -7,9 +7,10 @@
   (:mod:`varena.solvers.negamax`); leaves scored by the game's heuristic kernel, else by rollouts.
 
 These are the baselines of the AlphaViT paper (random, Minimax depth 3, MCTS with 100 and
-400 rollouts). ``mcts`` and ``alphabeta`` need a game with compiled kernels (their
-``supports`` says False otherwise: a pure-Python fallback would be hundreds of times
-slower than useful). Numba is imported when an agent is made, not when listing plugins.
+400 rollouts). ``mcts`` and ``alphabeta`` play plain-Python games too (no compiled
+kernels): the same search code runs interpreted (:mod:`varena.engine.interpreted`), about
+two orders of magnitude slower. Numba is imported when an agent is made, not when listing
+plugins.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
 from varena.engine.api import Game, Solver
 from varena.engine.errors import VarenaError
-from varena.engine.mcts.options import SEARCH_PARAMS, MCTSOptions, check_options
+from varena.engine.mcts.options import SEARCH_PARAMS
 from varena.engine.params import Param
+from varena.solvers.search_agent import SearchAgent
 
 
 class RandomSolver(Solver):
@@ -41,11 +42,7 @@ class RandomSolver(Solver):
         return out
 
 
-def _compiled(game: Game) -> bool:
-    return game.kernels is not None
-
-
-class MCTSSolver(Solver):
+class MCTSSolver(SearchAgent):
     """Rollout MCTS: uniform priors, each leaf valued by ``rollouts`` random playouts.
 
     ``last_result`` holds the :class:`varena.engine.mcts.SearchResult` of the latest move (visit
@@ -59,31 +56,14 @@ class MCTSSolver(Solver):
               Param("rollouts", int, 1, "random playouts per leaf (values are their mean)", 1, 10_000),
               *SEARCH_PARAMS[1:])
 
-    @classmethod
-    def supports(cls, game: Game) -> bool:
-        return _compiled(game) and game.num_players in (1, 2)
-
     def __init__(self, game: Game, seed: int | None = None, **config: Any) -> None:
         super().__init__(game, seed, **config)
-        options = MCTSOptions.from_config(config)
-        check_options(options, "solver 'mcts'", game)
+        self.start_search()
+
+    def make_evaluator(self) -> Any:
         from varena.engine.mcts.evaluators import RolloutEvaluator
-        from varena.engine.mcts.search import MCTS
 
-        evaluator = RolloutEvaluator(game, int(config.get("rollouts", 1)))
-        self.search = MCTS(game, options, evaluator, seed=seed)
-        self.last_result = None
-
-    def select_actions(self, states: np.ndarray) -> np.ndarray:
-        self.last_result = self.search.run(states)
-        return self.last_result.actions
-
-    def set_move_time(self, seconds: float | None) -> None:
-        """Think at most ``seconds`` per move (``sims`` stays the cap); None lifts the limit."""
-        self.search.move_time = seconds
-
-    def reset(self) -> None:
-        self.search.reset()
+        return RolloutEvaluator(self.game, int(self.config.get("rollouts", 1)))
 
 
 class AlphaBetaSolver(Solver):
@@ -101,11 +81,12 @@ class AlphaBetaSolver(Solver):
 
     @classmethod
     def supports(cls, game: Game) -> bool:
-        return _compiled(game) and game.num_players == 2
+        """Two-player games, compiled or plain Python (searched interpreted)."""
+        return game.num_players == 2
 
     def __init__(self, game: Game, seed: int | None = None, **config: Any) -> None:
         super().__init__(game, seed, **config)
-        from varena.engine.mcts.compile import game_functions
+        from varena.engine.kernels import game_functions
 
         self.gf = game_functions(game)
         self.depth = int(config.get("depth", 3))
@@ -115,7 +96,7 @@ class AlphaBetaSolver(Solver):
         self.last_visited: np.ndarray | None = None
 
     def select_actions(self, states: np.ndarray) -> np.ndarray:
-        from varena.engine.mcts.compile import call, set_threads
+        from varena.engine.kernels import call, set_threads
         from varena.solvers.negamax import negamax_batch
 
         g = self.game

@@ -2,7 +2,7 @@
 
 The search is iterative (explicit per-ply frames; Numba compiles recursion poorly) and
 takes the game's kernels as first-class functions like the tree search does
-(:mod:`varena.engine.mcts.compile`). Values are for the player to move:
+(:mod:`varena.engine.kernels`). Values are for the player to move:
 
 - a finished game scores ``value * (WIN + plies left)``: a win beats any static value and
   a quicker win beats a slower one (a draw scores 0);
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-
 from varena.engine.mcts.expand import random_playout
 from varena.engine.mcts.tree import rand_below, rand_seed
 
@@ -71,10 +70,11 @@ def _leaf_value(state, scratch, mask, rng, b, rollouts, has_heuristic, has_playo
 
 @numba.njit(cache=True)
 def negamax(root, num_actions, depth, rollouts, has_heuristic, has_playout, max_moves, rng, b,
-            step, legal_mask, outcome, to_play, playout, heuristic):
+            abort, step, legal_mask, outcome, to_play, playout, heuristic):
     """(best action, value for the player to move, positions visited) of ``root``.
 
-    ``depth`` >= 1 plies. A root without legal moves gives action -1.
+    ``depth`` >= 1 plies. A root without legal moves gives action -1. Stops (with garbage)
+    when ``abort[0]`` is set: a kernel raised, the caller reports it.
     """
     states = np.empty((depth + 1, root.shape[0]), root.dtype)
     moves = np.empty((depth + 1, num_actions), np.int64)
@@ -95,7 +95,7 @@ def negamax(root, num_actions, depth, rollouts, has_heuristic, has_playout, max_
     _gen_moves(states, 0, moves, nmov, keys, mask, scratch, rng, b, has_heuristic and depth >= 2,
                step, legal_mask, outcome, to_play, heuristic)
     d = 0
-    while True:
+    while not abort[0]:
         if idx[d] < nmov[d] and alpha[d] < beta[d]:
             a = moves[d, idx[d]]
             idx[d] += 1
@@ -140,11 +140,11 @@ def negamax(root, num_actions, depth, rollouts, has_heuristic, has_playout, max_
 
 
 def negamax_batch(states, num_actions, depth, rollouts, has_heuristic, has_playout, max_moves, rng,
-                  actions, values, visited, step, legal_mask, outcome, to_play, playout, heuristic):
+                  actions, values, visited, abort, step, legal_mask, outcome, to_play, playout, heuristic):
     """:func:`negamax` for each row of ``states`` ``[B, L]`` in parallel (``prange``)."""
     for b in numba.prange(states.shape[0]):
         a, v, n = negamax(states[b], num_actions, depth, rollouts, has_heuristic, has_playout, max_moves, rng, b,
-                          step, legal_mask, outcome, to_play, playout, heuristic)
+                          abort, step, legal_mask, outcome, to_play, playout, heuristic)
         actions[b] = a
         values[b] = v
         visited[b] = n

@@ -1,8 +1,9 @@
 """Entry points over all B trees at once (``prange`` over trees), specialised per game.
 
-Each function's last six arguments are the game's kernels (see :mod:`varena.engine.mcts.compile`);
-call them through ``compile.call``. Trees are independent and each has its own random
-stream, so results do not depend on the number of threads.
+Each function's last seven arguments are the abort flag and the game's kernels (see
+:mod:`varena.engine.kernels`); call them through ``kernels.call``. Loops stop when
+``abort[0]`` is set (a kernel raised: the caller discards the trees). Trees are independent
+and each has its own random stream, so results do not depend on the number of threads.
 
 - :func:`init_roots`: fresh roots for the trees flagged in ``reset``.
 - :func:`run_rollouts`: whole simulations with random-rollout values, entirely compiled.
@@ -14,13 +15,12 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-
 from varena.engine.mcts.expand import backup, expand, random_playout
 from varena.engine.mcts.select import EVAL, FULL, TERMINAL, descend
 from varena.engine.mcts.tree import rand_seed, reset_tree
 
 
-def init_roots(t, root_states, reset, step, legal_mask, outcome, to_play, playout, heuristic):
+def init_roots(t, root_states, reset, abort, step, legal_mask, outcome, to_play, playout, heuristic):
     """Tree b becomes a lone root holding ``root_states[b]`` where ``reset[b]``."""
     for b in range(root_states.shape[0]):
         if reset[b]:
@@ -44,7 +44,7 @@ def rollout_value(t, b, leaf, cfg, has_playout, step, legal_mask, outcome, to_pl
 
 
 def run_rollouts(t, cfg, sims, forced, has_playout, done_out,
-                 step, legal_mask, outcome, to_play, playout, heuristic):
+                 abort, step, legal_mask, outcome, to_play, playout, heuristic):
     """Run ``sims`` simulations in every tree (uniform priors, rollout values).
 
     ``forced`` int32 ``[B, F]``: the root child (node index) of simulation i < F, -1 for
@@ -54,7 +54,7 @@ def run_rollouts(t, cfg, sims, forced, has_playout, done_out,
     for b in numba.prange(t.num_nodes.shape[0]):
         done = 0
         for i in range(sims):
-            if t.full[b]:
+            if t.full[b] or abort[0]:
                 break
             f = forced[b, i] if i < nf else -1
             leaf, status = descend(t, b, cfg, f, step, outcome, to_play)
@@ -72,7 +72,7 @@ def run_rollouts(t, cfg, sims, forced, has_playout, done_out,
 
 
 def select_batch(t, cfg, k, offset, forced, leaves, status, leaf_states,
-                 step, legal_mask, outcome, to_play, playout, heuristic):
+                 abort, step, legal_mask, outcome, to_play, playout, heuristic):
     """Select up to ``k`` leaves per tree with virtual loss (one simulation step).
 
     ``leaves``/``status`` int32 ``[B, k]``; ``leaf_states`` ``[B*k, L]`` (row b*k+j) gets
@@ -85,7 +85,7 @@ def select_batch(t, cfg, k, offset, forced, leaves, status, leaf_states,
         for j in range(k):
             leaves[b, j] = -1
             status[b, j] = FULL
-            if t.full[b]:
+            if t.full[b] or abort[0]:
                 continue
             i = offset + j
             f = forced[b, i] if i < nf else -1
@@ -99,7 +99,7 @@ def select_batch(t, cfg, k, offset, forced, leaves, status, leaf_states,
 
 
 def update_batch(t, cfg, leaves, status, priors, values, done_out,
-                 step, legal_mask, outcome, to_play, playout, heuristic):
+                 abort, step, legal_mask, outcome, to_play, playout, heuristic):
     """Expand and back up the EVAL leaves of :func:`select_batch` with the evaluator's
     ``priors`` (float32 ``[B*k, A]``) and ``values`` (float32 ``[B*k]``, for the player to
     move at each leaf). ``done_out[b]`` counts completed simulations (adds to it)."""

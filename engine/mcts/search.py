@@ -1,9 +1,19 @@
-"""MCTS over a batch of games: trees, root policy, evaluator loop, tree reuse, moves out.
+"""MCTS over a batch of games: trees, root policy, simulation steps, tree reuse, moves out.
 
 ``MCTS(game, options, evaluator).run(states)`` searches every state of ``states`` (one tree
 each) and returns a :class:`SearchResult`. With the default :class:`RolloutEvaluator` the
 simulations run entirely compiled; with any other evaluator each simulation step is one
 evaluator call on the leaves of all trees.
+
+``run`` is a loop over four steps that callers may drive themselves, e.g. to evaluate the
+leaves of many searches in one network call (:class:`varena.engine.mcts.pool.SearchPool`)::
+
+    search.begin(states)                      # roots (tree reuse), root policy
+    while (leaves := search.select()) is not None:   # [n, L] leaf states of this step
+        search.update(*evaluate(leaves))      # priors [n, A], values [n]: expand, back up
+    result = search.finish()
+
+The root policy (:mod:`varena.engine.mcts.roots`) drives the phases in between.
 
 Tree reuse: between calls, each tree looks for the new position among its stored nodes
 within two plies of the old root (our move, then the opponent's reply), comparing states;
@@ -15,17 +25,26 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
-
 from varena.engine.api import Game
 from varena.engine.errors import VarenaError
+from varena.engine.kernels import call, game_functions, set_threads
 from varena.engine.mcts import batched, policies
-from varena.engine.mcts.compile import call, game_functions, set_threads
 from varena.engine.mcts.evaluators import Evaluator, RolloutEvaluator, checked
 from varena.engine.mcts.options import MCTSOptions, check_options
-from varena.engine.mcts.tree import Tree, capacity, find_state, make_config, new_tree, reroot, root_stats
+from varena.engine.mcts.roots import root_policy
+from varena.engine.mcts.tree import (
+    Tree,
+    capacity,
+    find_state,
+    make_config,
+    new_tree,
+    reroot,
+    root_stats,
+)
 
 log = logging.getLogger("varena.mcts")
 
@@ -57,8 +76,13 @@ class SearchResult:
     pool_full: np.ndarray
 
 
+#: What the step generator yields after an update (a select follows).
+_UPDATED = object()
+
+
 class MCTS:
-    """Batched tree search for one configured game with compiled kernels."""
+    """Batched tree search for one configured game (compiled kernels, or plain Python: the
+    same search interpreted, much slower)."""
 
     def __init__(self, game: Game, options: MCTSOptions | None = None,
                  evaluator: Evaluator | None = None, seed: int | None = None) -> None:
@@ -82,6 +106,10 @@ class MCTS:
         self.spare: Tree | None = None
         self._compiled: dict = {}  # entry point -> dispatcher (argument types are fixed)
         self._warned = False
+        self.root_policy = root_policy(self.options, game.num_players == 2)
+        self._steps: Generator | None = None  # the running search (begin .. finish)
+        self._pending = 0                     # leaves handed out by select, awaiting update
+        self._done: np.ndarray | None = None  # simulations per tree, once the steps ended
         #: Seconds allowed per ``run`` (None: no limit, ``options.sims`` alone decides).
         self.move_time: float | None = None
 
@@ -104,8 +132,9 @@ class MCTS:
                         seed=int(self.rng.integers(2**62)))
 
     def reset(self) -> None:
-        """Forget all trees (new games start)."""
+        """Forget all trees (new games start) and any search in progress."""
         self.tree = self.spare = None
+        self._steps, self._pending, self._done = None, 0, None
 
     def _roots(self, states: np.ndarray) -> None:
         """Point every tree at its new root, reusing subtrees where the position is known."""
@@ -133,8 +162,100 @@ class MCTS:
             reset = np.ones(b, np.bool_)
         call(batched.init_roots, (self.tree, states, reset), self.gf, memo=self._compiled)
 
-    # -- simulations --------------------------------------------------------------------------
-    def _simulate(self, n: int, forced: np.ndarray | None = None) -> np.ndarray:
+    # -- the steps ------------------------------------------------------------------------------
+    def begin(self, states: np.ndarray) -> None:
+        """Start searching each of ``states`` (``[B, L]``): roots (reusing subtrees), root policy."""
+        g = self.game
+        states = np.ascontiguousarray(np.atleast_2d(states), dtype=self.gf.state_dtype)
+        if states.ndim != 2 or states.shape[1] != g.state_len:
+            raise VarenaError(f"states must be [B, {g.state_len}], got {list(states.shape)}")
+        for i, s in enumerate(states):
+            if g.outcome(s)[0]:
+                raise VarenaError(f"state {i} is terminal: the game is over, there is no move to search")
+        set_threads(self.options.threads)
+        try:
+            self._roots(states)
+        except BaseException:
+            self.reset()
+            raise
+        deadline = None if self.move_time is None else time.perf_counter() + self.move_time
+        self._steps, self._pending, self._done = self._search(len(states), deadline), 0, None
+
+    def select(self) -> np.ndarray | None:
+        """The leaf states ``[n, L]`` to evaluate in this simulation step (virtual loss on
+        their paths), or None when the search has finished (then call :meth:`finish`)."""
+        if self._steps is None:
+            if self._done is not None:
+                return None
+            raise VarenaError("mcts: select() before begin()")
+        if self._pending:
+            raise VarenaError("mcts: select() again before update() of the leaves it gave")
+        set_threads(self.options.threads)
+        try:
+            leaves = next(self._steps)
+        except StopIteration as stop:
+            self._steps, self._done = None, stop.value
+            return None
+        except BaseException:
+            self.reset()  # a kernel failed mid-step: the trees hold unwritten states
+            raise
+        self._pending = len(leaves)
+        return leaves
+
+    def update(self, priors: np.ndarray, values: np.ndarray) -> None:
+        """Expand and back up the leaves of the last :meth:`select` with their evaluation:
+        priors float32 ``[n, A]`` (illegal entries ignored), values float32 ``[n]`` for the
+        player to move at each leaf."""
+        self._update((priors, values))
+
+    def _update(self, result: tuple) -> None:
+        if self._steps is None or not self._pending:
+            raise VarenaError("mcts: update() without leaves from select()")
+        try:
+            answer = checked(result, self._pending, self.game.num_actions)
+            self._pending = 0
+            set_threads(self.options.threads)
+            self._steps.send(answer)  # runs to the yield after the update
+        except BaseException:
+            self.reset()  # pending leaves hold virtual loss
+            raise
+
+    def finish(self) -> SearchResult:
+        """The moves and root statistics, once :meth:`select` returned None."""
+        if self._done is None:
+            raise VarenaError("mcts: finish() before select() returned None")
+        done, self._done = self._done, None
+        return self._result(done)
+
+    def run(self, states: np.ndarray) -> SearchResult:
+        """Search each of ``states`` (``[B, L]``) and pick a move for each."""
+        self.begin(states)
+        while (leaves := self.select()) is not None:
+            try:
+                answer = self.evaluator(leaves)
+            except BaseException:
+                self.reset()
+                raise
+            self._update(answer)
+        return self.finish()
+
+    # -- what the steps do -------------------------------------------------------------------------
+    def _search(self, b: int, deadline: float | None) -> Generator:
+        """The search as a generator: yields leaf states, receives their evaluation, yields
+        ``_UPDATED`` after backing it up; returns the simulations per tree."""
+        o, t, pol = self.options, self.tree, self.root_policy
+        done = np.zeros(b, np.int32)
+        if pol.expands_root and (t.first_child[:, 0] < 0).any():
+            done += yield from self._simulate(1)  # the root's own evaluation expands it
+        pol.begin(t, self.rng)
+        for n, forced in pol.phases(t, o.sims - int(done.max())):
+            if forced is None and deadline is not None:
+                done += yield from self._simulate_until(n, deadline)
+                break
+            done += yield from self._simulate(n, forced)
+        return done
+
+    def _simulate(self, n: int, forced: np.ndarray | None = None) -> Generator:
         """Run ``n`` simulations per tree; ``forced`` int32 ``[B, n]`` root children or None."""
         t = self.tree
         b = t.num_nodes.shape[0]
@@ -160,52 +281,19 @@ class MCTS:
                                         leaf_states), self.gf, parallel=True, memo=self._compiled)
             rows = np.flatnonzero(st.reshape(-1) == 0)  # EVAL
             if rows.size:
-                p, v = checked(self.evaluator(leaf_states[rows]), rows.size, a)
+                p, v = yield leaf_states[rows]
                 priors[rows] = p
                 values[rows] = v
             call(batched.update_batch, (t, self.cfg, lv, st, priors[: b * k], values[: b * k], done),
                  self.gf, parallel=True, memo=self._compiled)
+            if rows.size:
+                yield _UPDATED
             if t.full.all():
                 break
             offset += k
         return done
 
-    # -- the search ---------------------------------------------------------------------------
-    def run(self, states: np.ndarray) -> SearchResult:
-        """Search each of ``states`` (``[B, L]``) and pick a move for each."""
-        g, o = self.game, self.options
-        states = np.ascontiguousarray(np.atleast_2d(states), dtype=self.gf.state_dtype)
-        if states.ndim != 2 or states.shape[1] != g.state_len:
-            raise VarenaError(f"states must be [B, {g.state_len}], got {list(states.shape)}")
-        for i, s in enumerate(states):
-            if g.outcome(s)[0]:
-                raise VarenaError(f"state {i} is terminal: the game is over, there is no move to search")
-        set_threads(o.threads)
-        self._roots(states)
-        try:
-            return self._search(len(states))
-        except BaseException:
-            self.reset()  # an evaluator failed mid-step: pending leaves hold virtual loss
-            raise
-
-    def _search(self, b: int) -> SearchResult:
-        o, t = self.options, self.tree
-        done = np.zeros(b, np.int32)
-        if (t.first_child[:, 0] < 0).any() and o.root != "plain":
-            done += self._simulate(1)  # the root's own evaluation expands it
-        if o.root == "dirichlet":
-            for i in range(b):
-                policies.add_dirichlet_noise(t, i, self.rng, o.dirichlet_alpha, o.dirichlet_eps)
-        gumbel: list[policies.GumbelRoot] = []
-        if o.root == "gumbel":  # sequential halving plans its budget: sims only
-            done += self._gumbel(o.sims - int(done.max()), gumbel)
-        elif self.move_time is None:
-            done += self._simulate(o.sims - int(done.max()))
-        else:
-            done += self._simulate_until(o.sims - int(done.max()), time.perf_counter() + self.move_time)
-        return self._result(done, gumbel)
-
-    def _simulate_until(self, sims: int, deadline: float) -> np.ndarray:
+    def _simulate_until(self, sims: int, deadline: float) -> Generator:
         """Up to ``sims`` simulations per tree, in slices, stopping at ``deadline``.
 
         The first slice always runs, so a move is found however short the time."""
@@ -213,34 +301,13 @@ class MCTS:
         slice_ = max(8, sims // 64)
         while sims > 0:
             n = min(slice_, sims)
-            done += self._simulate(n)
+            done += yield from self._simulate(n)
             sims -= n
             if self.tree.full.all() or time.perf_counter() >= deadline:
                 break
         return done
 
-    def _gumbel(self, sims: int, roots: list[policies.GumbelRoot]) -> np.ndarray:
-        o, t = self.options, self.tree
-        b = t.num_nodes.shape[0]
-        roots.extend(policies.GumbelRoot.start(policies.root_children(t, i), o.gumbel_m, self.rng)
-                     for i in range(b))
-        done = np.zeros(b, np.int32)
-        m = max(r.kept.size for r in roots)
-        for budget in policies.phase_budgets(max(sims, 0), m):
-            if budget == 0:
-                continue
-            forced = np.stack([r.forced(budget) for r in roots])
-            done += self._simulate(budget, forced)
-            for i, r in enumerate(roots):
-                ch = policies.root_children(t, i)
-                r.halve(ch, self._qn(i, ch.q), o.gumbel_c_visit, o.gumbel_c_scale)
-        return done
-
-    def _qn(self, i: int, q: np.ndarray) -> np.ndarray:
-        t = self.tree
-        return policies.normalised_q(q, self.game.num_players == 2, t.vmin[i], t.vmax[i])
-
-    def _result(self, done: np.ndarray, gumbel: list[policies.GumbelRoot]) -> SearchResult:
+    def _result(self, done: np.ndarray) -> SearchResult:
         o, t, a = self.options, self.tree, self.game.num_actions
         b = t.num_nodes.shape[0]
         visits = np.zeros((b, a), np.int32)
@@ -251,16 +318,7 @@ class MCTS:
         value = np.where(t.visits[:, 0] > 0, t.value_sum[:, 0] / np.maximum(t.visits[:, 0], 1), 0.0)
         for i in range(b):
             ch = policies.root_children(t, i)
-            if gumbel:
-                r = gumbel[i]
-                r.children = ch
-                qn = self._qn(i, ch.q)
-                j = r.choice(qn, o.gumbel_c_visit, o.gumbel_c_scale)
-                root_qn = float(self._qn(i, np.array([value[i]]))[0])
-                policy[i, ch.actions] = r.improved_policy(qn, root_qn, o.gumbel_c_visit, o.gumbel_c_scale)
-            else:
-                j = policies.choose_from_visits(ch.visits, ch.q, o.temperature, self.rng)
-                policy[i] = policies.visit_policy(ch.actions, ch.visits, a)
+            j, policy[i] = self.root_policy.choose(t, i, ch, float(value[i]), self.rng, a)
             actions[i] = ch.actions[j]
         full = t.full != 0
         if full.any() and not self._warned:
@@ -269,4 +327,3 @@ class MCTS:
                         "%d); moves come from the simulations done; raise nodes= (now %d) to search fully",
                         int(full.sum()), b, int(done.min()), o.sims, self._budget(b)[0])
         return SearchResult(actions, policy, visits, q, value.astype(np.float32), done, full)
-

@@ -1,7 +1,7 @@
 """The batched evaluator behind the tree search: leaves of many trees, of many games and sizes,
 in one call; one network forward per bucket of similar sequence length.
 
-Flow of :meth:`Evaluator.evaluate`::
+Flow of :meth:`NetEvaluator.evaluate`::
 
     [(game, states [n_i, L_i]), ...] --game.tokens, legal masks--> encoded chunks
       --sort by sequence length, bucket (max/min length <= pad_ratio, rows <= max_batch)-->
@@ -26,7 +26,6 @@ from typing import Any, Protocol
 
 import numpy as np
 import torch
-
 from varena.engine.api import Game, Tokens
 from varena.engine.nn.device import autocast, keep_cpu_threads, resolve_device
 
@@ -54,9 +53,12 @@ class PolicyValueNet(Protocol):
     ``encode(game, tokens, legal [n, A] bool, device)`` -> an :class:`Encoded` batch;
     ``predict(list of Encoded)`` -> (priors float [N, Amax], zero on illegal and padded
     actions; values float [N], for the player to move), rows in the order given.
-    ``exact_layouts`` (optional attribute): True when mixing layouts in one forward is costly,
-    so buckets hold one layout each.
+    ``exact_layouts``: True when mixing layouts in one forward is costly, so buckets hold
+    one layout each.
     """
+
+    @property
+    def exact_layouts(self) -> bool: ...
 
     def encode(self, game: Game, tokens: Tokens, legal: np.ndarray, device: torch.device) -> Any: ...
 
@@ -65,7 +67,7 @@ class PolicyValueNet(Protocol):
 
 @dataclass
 class EvalStats:
-    """Counters since construction (or :meth:`Evaluator.reset_stats`); seconds are wall time."""
+    """Counters since construction (or :meth:`NetEvaluator.reset_stats`); seconds are wall time."""
 
     calls: int = 0
     forwards: int = 0
@@ -82,8 +84,12 @@ class _Chunk:
     enc: Any
 
 
-class Evaluator:
+class NetEvaluator:
     """Evaluates positions of any mix of games and sizes with one network.
+
+    (Named apart from the search's :class:`varena.engine.mcts.Evaluator` protocol, which
+    :meth:`for_game` satisfies; :meth:`evaluate` is the group evaluator a
+    :class:`varena.engine.mcts.pool.SearchPool` takes.)
 
     - ``device``: ``auto`` (CUDA when present, else CPU with a thread count that fits this
       process), ``cpu``, ``cuda``, ``cuda:N``, or a ``torch.device``.
@@ -171,7 +177,7 @@ class Evaluator:
         """Chunks sorted by sequence length, cut where the length grows past ``pad_ratio`` of
         the bucket's shortest, the layout changes (networks with ``exact_layouts``) or the
         rows would pass ``max_batch``."""
-        exact = bool(getattr(self.net, "exact_layouts", False))
+        exact = bool(self.net.exact_layouts)
         order = sorted(chunks, key=lambda c: (c.enc.seq_len, c.enc.layout_key))
         buckets: list[list[_Chunk]] = []
         rows = 0

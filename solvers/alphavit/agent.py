@@ -16,12 +16,12 @@ import logging
 from typing import Any
 
 import numpy as np
-
-from varena.engine.api import Game, Solver
+from varena.engine.api import Game
 from varena.engine.errors import SpecError
-from varena.engine.mcts.options import SEARCH_PARAMS, MCTSOptions, check_options
+from varena.engine.mcts.options import SEARCH_PARAMS
 from varena.engine.params import Param
 from varena.solvers.alphavit.presets import ARCHS, POSITION_MODES, PRESETS
+from varena.solvers.search_agent import SearchAgent
 
 log = logging.getLogger("varena.alphavit")
 
@@ -41,7 +41,7 @@ def _search_params() -> tuple[Param, ...]:
     return tuple(out)
 
 
-class AlphaViTSolver(Solver):
+class AlphaViTSolver(SearchAgent):
     """Network-guided MCTS with a transformer that reads any board size."""
 
     name = "alphavit"
@@ -62,8 +62,9 @@ class AlphaViTSolver(Solver):
 
     @classmethod
     def supports(cls, game: Game) -> bool:
-        """Games with a network encoding (``tokens``) and one or two players."""
-        return type(game).tokens is not Game.tokens and game.num_players in (1, 2)
+        """Games with a network encoding (``tokens``) and one or two players (compiled or
+        plain Python)."""
+        return type(game).tokens is not Game.tokens and super().supports(game)
 
     @classmethod
     def trainers(cls) -> dict[str, type]:
@@ -73,7 +74,7 @@ class AlphaViTSolver(Solver):
 
     def __init__(self, game: Game, seed: int | None = None, **config: Any) -> None:
         super().__init__(game, seed, **config)
-        from varena.engine.nn.evaluator import Evaluator
+        from varena.engine.nn.evaluator import NetEvaluator
         from varena.solvers.alphavit.checkpoints import load_network, new_network
 
         c = self.config
@@ -88,26 +89,16 @@ class AlphaViTSolver(Solver):
                                    seed=seed, positions=c["positions"])
             self.meta = {}
         self.net.game_id(game.name)  # raises now, naming the games the network knows
-        self.evaluator = Evaluator(self.net, c["device"])
+        self.evaluator = NetEvaluator(self.net, c["device"])
         self.evaluate = self.evaluator.for_game(game)
         self.evaluate(game.initial_states(1, np.random.default_rng(0)))  # shapes fit: fail early
-        self.options = MCTSOptions.from_config(c)
-        self.search = None
-        if self.options.sims > 0:
-            from varena.engine.mcts import MCTS
+        self.start_search()
 
-            check_options(self.options, "alphavit", game)
-            if game.kernels is None:
-                raise SpecError(f"alphavit: game {game.spec!r} has no compiled kernels, so it "
-                                "cannot be searched; use sims=0")
-            self.search = MCTS(game, self.options, self.evaluate, seed=seed)
-        self.last_result = None
+    def make_evaluator(self) -> Any:
+        return self.evaluate
 
-    def select_actions(self, states: np.ndarray) -> np.ndarray:
-        states = np.atleast_2d(states)
-        if self.search is not None:
-            self.last_result = self.search.run(states)
-            return self.last_result.actions.astype(np.int64)
+    def play_unsearched(self, states: np.ndarray) -> np.ndarray:
+        """The argmax (or, with ``temperature``, a sample) of the network's masked policy."""
         priors, _ = self.evaluate(states)
         if self.options.temperature > 0:
             out = np.empty(len(states), np.int64)
@@ -116,12 +107,3 @@ class AlphaViTSolver(Solver):
                 out[i] = self.rng.choice(p.size, p=p / p.sum())
             return out
         return priors.argmax(axis=1).astype(np.int64)
-
-    def set_move_time(self, seconds: float | None) -> None:
-        """Think at most ``seconds`` per move (``sims`` stays the cap); None lifts the limit."""
-        if self.search is not None:
-            self.search.move_time = seconds
-
-    def reset(self) -> None:
-        if self.search is not None:
-            self.search.reset()

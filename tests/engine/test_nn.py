@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import torch
 from safetensors.torch import save_file
-
 from varena.engine.errors import CheckpointError, SpecError
 from varena.engine.nn.checkpoint import load_weights, read_metadata, save_checkpoint
 from varena.engine.nn.device import autocast, configure_cpu_threads, resolve_device
-from varena.engine.nn.evaluator import Evaluator
+from varena.engine.nn.evaluator import NetEvaluator
 from varena.solvers.alphavit.checkpoints import load_network, new_network, save_network
+
 from tests.solvers.toys import ToyBoard, ToyPoints
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,10 +50,10 @@ def net(request):
 
 def test_alone_equals_inside_a_mixed_batch(net):
     groups = _mixed_groups()
-    mixed = Evaluator(net, "cpu").evaluate(groups)
-    padded = Evaluator(net, "cpu", pad_ratio=float("inf")).evaluate(groups)
+    mixed = NetEvaluator(net, "cpu").evaluate(groups)
+    padded = NetEvaluator(net, "cpu", pad_ratio=float("inf")).evaluate(groups)
     for (game, states), (p, v), (pp, vp) in zip(groups, mixed, padded, strict=True):
-        p1, v1 = Evaluator(net, "cpu").evaluate([(game, states[1:2])])[0]
+        p1, v1 = NetEvaluator(net, "cpu").evaluate([(game, states[1:2])])[0]
         np.testing.assert_allclose(p[1], p1[0], atol=1e-5)
         np.testing.assert_allclose(v[1], v1[0], atol=1e-5)
         np.testing.assert_allclose(p, pp, atol=1e-5)
@@ -62,7 +62,7 @@ def test_alone_equals_inside_a_mixed_batch(net):
 
 def test_priors_are_masked_and_normalised(net):
     groups = _mixed_groups()
-    for (game, states), (p, v) in zip(groups, Evaluator(net, "cpu").evaluate(groups), strict=True):
+    for (game, states), (p, v) in zip(groups, NetEvaluator(net, "cpu").evaluate(groups), strict=True):
         legal = game.legal_masks(states)
         assert p.shape == (len(states), game.num_actions) and p.dtype == np.float32
         assert v.shape == (len(states),) and v.dtype == np.float32
@@ -74,18 +74,18 @@ def test_priors_are_masked_and_normalised(net):
 def test_terminal_rows_get_zero_priors(net):
     game = ToyBoard.from_params(width=4, height=4, moves=1)
     states = np.stack([game.initial_state(), game.next_state(game.initial_state(), 0)])
-    p, _ = Evaluator(net, "cpu").for_game(game)(states)
+    p, _ = NetEvaluator(net, "cpu").for_game(game)(states)
     assert np.isfinite(p).all() and p[1].sum() == 0 and p[0].sum() == pytest.approx(1, abs=1e-5)
 
 
 def test_buckets_never_pad_small_boards_to_large(net):
     small, large = ToyBoard.from_params(width=5, height=5), ToyBoard.from_params(width=19, height=19)
     near = ToyBoard.from_params(width=5, height=6)
-    ev = Evaluator(net, "cpu")
+    ev = NetEvaluator(net, "cpu")
     ev.evaluate([(small, _random_states(small, 2, 0)), (large, _random_states(large, 2, 1)),
                  (near, _random_states(near, 2, 2))])
     assert ev.stats.forwards == 2  # 5x5 with 5x6, 19x19 alone
-    ev = Evaluator(net, "cpu", pad_ratio=1.0)
+    ev = NetEvaluator(net, "cpu", pad_ratio=1.0)
     ev.evaluate([(small, _random_states(small, 2, 0)), (near, _random_states(near, 2, 2))])
     assert ev.stats.forwards == 2 and ev.stats.padded_rows == 0
 
@@ -93,8 +93,8 @@ def test_buckets_never_pad_small_boards_to_large(net):
 def test_max_batch_splits_without_changing_results(net):
     game = ToyBoard.from_params(width=6, height=6, moves=30)
     states = _random_states(game, 7, 5)
-    whole = Evaluator(net, "cpu").for_game(game)(states)
-    ev = Evaluator(net, "cpu", max_batch=2)
+    whole = NetEvaluator(net, "cpu").for_game(game)(states)
+    ev = NetEvaluator(net, "cpu", max_batch=2)
     parts = ev.for_game(game)(states)
     assert ev.stats.forwards == 4
     for a, b in zip(whole, parts, strict=True):
@@ -106,17 +106,17 @@ def test_given_legal_masks_are_used(net):
     states = _random_states(game, 2, 0)
     legal = np.zeros((2, game.num_actions), bool)
     legal[:, 3] = True
-    p, _ = Evaluator(net, "cpu").for_game(game)(states, legal)
+    p, _ = NetEvaluator(net, "cpu").for_game(game)(states, legal)
     assert (p[:, 3] == pytest.approx(1.0)) and (np.delete(p, 3, axis=1) == 0).all()
 
 
 def test_evaluator_rejects_bad_arguments(net):
     with pytest.raises(ValueError, match="pad_ratio"):
-        Evaluator(net, "cpu", pad_ratio=0.5)
+        NetEvaluator(net, "cpu", pad_ratio=0.5)
     game = ToyBoard.from_params()
     with pytest.raises(ValueError, match="states must be"):
-        Evaluator(net, "cpu").evaluate([(game, np.zeros(game.state_len))])
-    out = Evaluator(net, "cpu").evaluate([(game, np.zeros((0, game.state_len), np.int16))])
+        NetEvaluator(net, "cpu").evaluate([(game, np.zeros(game.state_len))])
+    out = NetEvaluator(net, "cpu").evaluate([(game, np.zeros((0, game.state_len), np.int16))])
     assert out[0][0].shape == (0, game.num_actions)
 
 
@@ -129,8 +129,8 @@ def test_checkpoint_round_trip(tmp_path, net):
     assert meta["config"]["arch"] == net.cfg.arch and meta["preset"] == "small"
     assert "varena_version" in meta
     groups = _mixed_groups()
-    for (p, v), (p2, v2) in zip(Evaluator(net, "cpu").evaluate(groups),
-                                Evaluator(loaded, "cpu").evaluate(groups), strict=True):
+    for (p, v), (p2, v2) in zip(NetEvaluator(net, "cpu").evaluate(groups),
+                                NetEvaluator(loaded, "cpu").evaluate(groups), strict=True):
         np.testing.assert_array_equal(p, p2)
         np.testing.assert_array_equal(v, v2)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from varena.engine.errors import SpecError, VarenaError
 from varena.engine.host import get_host
+
 from tests.engine import tictactoe as T
 
 
@@ -114,13 +114,15 @@ def test_bad_params_give_spec_errors(host, ttt, spec, words):
     assert "\n" not in str(info.value)
 
 
-def test_supports_only_games_with_kernels(host):
+def test_supports_plain_python_games_too(host):
     from varena.solvers.baselines import AlphaBetaSolver, MCTSSolver
-    from tests.solvers.toys import ToyBoard
 
-    toy = ToyBoard.from_params()
-    assert not MCTSSolver.supports(toy) and not AlphaBetaSolver.supports(toy)
+    from tests.solvers.toys import ToyBoard, ToyPoints
+
+    toy = ToyBoard.from_params()  # no kernels: searched interpreted (tests/engine/test_plain_python.py)
+    assert MCTSSolver.supports(toy) and AlphaBetaSolver.supports(toy)
     assert MCTSSolver.supports(T.game()) and AlphaBetaSolver.supports(T.game())
+    assert MCTSSolver.supports(ToyPoints.from_params()) and not AlphaBetaSolver.supports(ToyPoints.from_params())
 
 
 def test_terminal_state_is_refused(host, ttt):
