@@ -51,3 +51,80 @@ def test_check_game_catches_broken_games(nim_cls, overrides, message):
         overrides["transform_states"] = lambda self, states, k: states.copy()
     with pytest.raises(AssertionError, match=message):
         check_game(_broken(nim_cls, **overrides), games=5)
+
+
+def test_a_wrong_state_dtype_from_next_state_says_so(nim_cls):
+    broken = _broken(nim_cls, next_state=lambda self, s, a: np.array([s[0] - a - 1, 1 - s[1]], np.int64))
+    with pytest.raises(AssertionError, match=r"next_state\(state, \d\) at move 0 returned a state of "
+                                             r"dtype int64; expected state_dtype int16"):
+        check_game(broken, games=2)
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"render": lambda self, s: None}, "render returned NoneType, not str"),
+        ({"to_play": lambda self, s: 2}, r"to_play returned 2 at move 0; accepted: 0..1"),
+        ({"legal_mask": lambda self, s: [True, True]}, "legal_mask returned list, not a numpy array"),
+        ({"action_name": lambda self, a: "take1"}, r"parse_action\('take1'\) gave 0, but action_name\(1\)"),
+    ],
+    ids=["render", "to_play", "mask-type", "names"],
+)
+def test_every_failing_check_names_what_failed(nim_cls, overrides, message):
+    with pytest.raises(AssertionError, match=message):
+        check_game(_broken(nim_cls, **overrides), games=3)
+
+
+# -- playout and heuristic kernels ------------------------------------------------------------
+def _gomoku_with(**kernels):
+    from varena.engine.api import Kernels
+    from varena.games import gomoku_rules as R
+    from varena.games.gomoku import Gomoku
+
+    base = dict(zip(Kernels._fields, Gomoku.kernels, strict=True))
+    cls = type("Patched", (Gomoku,), {"kernels": Kernels(**{**base, **kernels})})
+    return cls(size=5, k=4), R
+
+
+def test_check_game_checks_a_correct_playout_and_heuristic():
+    game, _ = _gomoku_with()
+    check_game(game, games=4)
+
+
+def test_a_playout_whose_value_has_the_wrong_sign_is_caught():
+    import numba
+
+    _, R = _gomoku_with()
+
+    @numba.njit
+    def wrong_side(state, seed):  # the value for the player to move at the END, a common slip
+        return -R.playout(state, seed) if R.playout(state.copy(), seed) != 0 else 0.0
+
+    game, _ = _gomoku_with(playout=wrong_side)
+    with pytest.raises(AssertionError, match=r"playout \(state \d+, seed \d+\) returned [+-]1 for the "
+                                             r"player to move at the start, but the game it played ends"):
+        check_game(game, games=4)
+
+
+def test_a_playout_that_does_not_play_to_the_end_is_caught():
+    import numba
+
+    @numba.njit
+    def lazy(state, seed):
+        return 0.0
+
+    game, _ = _gomoku_with(playout=lazy)
+    with pytest.raises(AssertionError, match="left the state unfinished"):
+        check_game(game, games=2)
+
+
+def test_a_heuristic_out_of_range_is_caught():
+    import numba
+
+    @numba.njit
+    def loud(state):
+        return 2.0
+
+    game, _ = _gomoku_with(heuristic=loud)
+    with pytest.raises(AssertionError, match=r"heuristic \(state \d+\) returned 2.0; accepted: \[-1, 1\]"):
+        check_game(game, games=2)
