@@ -148,7 +148,7 @@ class Host:
 
     def _impls(self, hook: str) -> list[tuple[_Loaded, Any]]:
         """The registered implementations of ``hook`` with their plugins, in load order."""
-        impls = getattr(self.pm.hook, hook).get_hookimpls()
+        impls = vars(self.pm.hook)[hook].get_hookimpls()
         found = [(self._by_name[i.plugin_name], i) for i in impls if i.plugin_name in self._by_name]
         order = {id(p): k for k, p in enumerate(self.loaded)}
         return sorted(found, key=lambda pi: order[id(pi[0])])
@@ -300,7 +300,7 @@ def register_each(register: Any, table: Iterable[tuple[str, str]]) -> None:
     failed = []
     for module, name in table:
         try:
-            cls = getattr(importlib.import_module(module), name)
+            cls = getattr(importlib.import_module(module), name)  # modules may load lazily
         except Exception as exc:  # report every broken built-in, register the rest
             failed.append(f"{module}.{name}: {type(exc).__name__}: {exc}")
             continue

@@ -104,3 +104,37 @@ def test_plugin_commands_answer_bad_input_with_one_line(args, message):
     result = CliRunner().invoke(full_cli(), args, input="")
     assert result.exit_code == 2 and message in result.output, result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "replace, where",
+    [
+        (("return np.array([state[0] - action - 1, 1 - state[1]], np.int16)",
+          "return 1 // int(state[1] * 0)"),
+         "next_state"),
+        (("return np.zeros(len(states), np.int64)", "raise RuntimeError('solver broke\\nsecond line')"),
+         "select_actions"),
+    ],
+    ids=["game-code", "solver-code"],
+)
+def test_an_exception_in_a_plugins_code_is_one_line_naming_its_distribution(
+        plugin_dir, host_factory, monkeypatch, replace, where):
+    plugin_dir("varena-buggy", GOOD.replace(*replace))
+    monkeypatch.setattr(varena.engine.host, "_HOST", host_factory())
+    result = CliRunner().invoke(cli, ["play", "nim", "--p1", "takeone", "--p2", "takeone"])
+    assert result.exit_code == 2, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith("error: plugin distribution 'varena-buggy' failed: ")
+    assert f"(in {where}, varena_buggy.py:" in line and "Traceback" not in result.output
+    assert ("ZeroDivisionError" if where == "next_state" else "RuntimeError: solver broke (") in line
+
+
+def test_a_bug_in_varena_itself_keeps_its_traceback(nim_host, monkeypatch):
+    import varena.engine.play
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("varena's own bug")
+
+    monkeypatch.setattr(varena.engine.play, "play_game", broken)
+    result = CliRunner().invoke(cli, ["play", "nim"])
+    assert result.exit_code == 1 and isinstance(result.exception, RuntimeError)

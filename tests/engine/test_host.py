@@ -44,9 +44,12 @@ def _only_problem(host, dist):
          "abstract \\(missing: to_play\\)"),
         (GOOD.replace('name = "takeone"', 'name = "random"'),
          "name 'random' is already registered by distribution 'varena'"),
+        (GOOD.replace("@hookimpl\ndef varena_register_games", "def varena_register_games"),
+         "hook function 'varena_register_games' is not marked with @varena.engine.hookimpl"),
     ],
     ids=["import-error", "import-raises", "misspelt-hook", "hook-raises", "wrong-type",
-         "solver-as-game", "game-as-solver", "bad-signature", "no-name", "abstract", "duplicate"],
+         "solver-as-game", "game-as-solver", "bad-signature", "no-name", "abstract", "duplicate",
+         "unmarked"],
 )
 def test_broken_plugin_gives_one_warning_and_the_rest_works(plugin_dir, host_factory, caplog, source, reason):
     plugin_dir("varena-broken", source)
@@ -163,3 +166,26 @@ def varena_register_games(register):
     host = host_factory()
     with pytest.raises(SpecError, match="does not support game 'nim2'; solvers that do: .*random"):
         host.make_agent("takeone", host.make_game("nim2"))
+
+
+def test_hooks_are_called_through_pluggys_implementations(plugin_dir, host_factory):
+    """pluggy, not the module attribute, decides what is called: an implementation under
+    another name (specname) is called, and one that pluggy no longer holds is not."""
+    plugin_dir("varena-nim", GOOD.replace("def varena_register_games(register):",
+                                          "def my_games(register):").replace(
+        "@hookimpl\ndef my_games", '@hookimpl(specname="varena_register_games")\ndef my_games'))
+    plugin_dir("varena-obs", """
+from varena.engine import hookimpl
+SEEN = []
+
+@hookimpl
+def varena_game_finished(record):
+    SEEN.append(record)
+""")
+    host = host_factory()
+    assert host.games["nim"].dist == "varena-nim"
+    import varena_obs
+
+    host.pm.unregister(name="varena-obs:varena-obs")
+    host.notify("varena_game_finished", record="r")
+    assert varena_obs.SEEN == []
