@@ -10,8 +10,8 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import varena.engine.envs  # noqa: F401  (registers the env ids)
-from varena.engine.api import Game, Tokens
-from varena.engine.envs import VarenaEnv
+from varena.engine.api import Game, Solver, Tokens
+from varena.engine.envs import VarenaEnv, feature_range, make_game
 from varena.engine.errors import IllegalMoveError, SpecError
 from varena.engine.host import get_host
 
@@ -177,11 +177,14 @@ def test_pettingzoo_game_rewards_sum_to_zero():
     assert sum(totals.values()) == 0.0
 
 
-class _Recorder:
+class _Recorder(Solver):
     """An opponent that plays the first legal move and records what it is told."""
 
+    name = "recorder"
+
     def __init__(self, game):
-        self.game, self.seen, self.chosen, self.closed = game, [], [], 0
+        super().__init__(game)
+        self.seen, self.chosen, self.closed = [], [], 0
 
     def reset(self):
         self.seen, self.chosen = [], []
@@ -218,3 +221,35 @@ def test_the_opponent_observes_every_move_and_is_closed(monkeypatch):
     assert played and opponent.seen[1::2] == played and opponent.seen[0::2] == opponent.chosen
     env.close()
     assert opponent.closed == 1 and all(m.closed == 1 for m in made)
+
+
+class _FirstLegal:
+    """A plain Agent: select_actions only, none of the Solver hooks."""
+
+    def __init__(self, game):
+        self.game = game
+
+    def select_actions(self, states):
+        return np.array([np.flatnonzero(self.game.legal_mask(s))[0] for s in states], dtype=np.int64)
+
+
+def test_a_plain_agent_object_is_an_opponent_with_the_solver_defaults():
+    game = make_game("gomoku:size=5,k=4")
+    env = VarenaEnv(game, opponent=_FirstLegal(game), player=1)
+    obs, info = env.reset(seed=0)
+    assert info["action_mask"].sum() == 24  # the agent's first legal cell was taken
+    done = False
+    while not done:
+        obs, r, done, _, info = env.step(int(np.flatnonzero(info["action_mask"])[0]))
+    env.reset(seed=1)  # reset and observe_move are the Solver's no-ops, never missing
+    env.close()
+
+
+def test_feature_range_is_declared_on_every_game():
+    from tests.engine.nim_source import NIM
+
+    namespace: dict = {}
+    exec(compile(NIM, "nim_plugin", "exec"), namespace)
+    nim = namespace["Nim"].from_params(stones=3)
+    assert feature_range(nim) == (-np.inf, np.inf)  # the Game default: unbounded
+    assert feature_range(make_game("gomoku:size=5")) == (0.0, 1.0)
