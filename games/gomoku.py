@@ -20,8 +20,7 @@ import numpy as np
 from varena.engine.api import Kernels, NumbaGame, Tokens
 from varena.engine.errors import IllegalMoveError, SpecError
 from varena.engine.params import Param
-from varena.games import gomoku_rules as R
-from varena.games import sgf
+from varena.games import gomoku_rules as R, sgf
 
 if TYPE_CHECKING:
     from varena.engine.play import GameRecord

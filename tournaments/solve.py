@@ -92,11 +92,10 @@ def _solve_file(problem: str, solver_spec: str, path: str, seed: int, tour_out: 
 def _solve_random(problem: str, solver_spec: str, seed: int, count: int, reference: bool) -> dict:
     import numpy as np
 
-    from varena.engine.host import get_host
-    from varena.games.tsp_reference import EXACT_UP_TO, elkai_available
-
     from varena.engine.api import Problem
     from varena.engine.errors import SpecError
+    from varena.engine.host import get_host
+    from varena.games.tsp_reference import EXACT_UP_TO, elkai_available
 
     host = get_host()
     game = host.make_game(problem)

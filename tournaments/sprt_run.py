@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 import numpy as np
-
-import logging
 
 from varena.engine.errors import SpecError
 from varena.engine.host import get_host
@@ -21,9 +20,9 @@ from varena.tournaments.runner import (
     make_opening,
     play_task,
 )
+from varena.tournaments.sprt import Sprt
 
 log = logging.getLogger("varena.sprt")
-from varena.tournaments.sprt import Sprt
 
 
 def run_sprt(game_spec: str, base: str, test: str, *, elo0: float, elo1: float, alpha: float,
@@ -52,7 +51,7 @@ def run_sprt(game_spec: str, base: str, test: str, *, elo0: float, elo1: float, 
         return [Task(f"{key}|0", game.spec, "test", "base", test, base, opening, _seed(seed, key), max_moves),
                 Task(f"{key}|1", game.spec, "base", "test", base, test, opening, _seed(seed, key) + 1, max_moves)]
 
-    scores: dict[int, dict[int, float]] = {}
+    scores: dict[int, dict[int, float | None]] = {}
     pairs = 0
     failed: list[str] = []
 

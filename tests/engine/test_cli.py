@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 import varena.engine.host
-from varena.engine.cli import cli
 from tests.engine.nim_source import GOOD
+from varena.engine.cli import cli
 
 
 @pytest.fixture

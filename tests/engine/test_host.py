@@ -3,8 +3,8 @@ import logging
 import click
 import pytest
 
-from varena.engine.errors import PluginError, SpecError
 from tests.engine.nim_source import GOOD, NIM
+from varena.engine.errors import PluginError, SpecError
 
 
 def test_good_plugin_registers_game_and_solver(plugin_dir, host_factory):

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from varena.engine.testing import check_game
 from tests.engine.nim_source import NIM
+from varena.engine.testing import check_game
 
 
 @pytest.fixture(scope="module")
