@@ -62,3 +62,13 @@ def test_installed_plugin_passes_the_conformance_kit(site):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(site)}, timeout=300)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_installed_plugin_writes_its_own_records_in_a_tournament(site, tmp_path):
+    out = _varena(site, "tournament", "--game", "tictactoe", "--agent", "a=perfect", "--agent",
+                  "b=random", "--games", "2", "--concurrency", "1", "--out", str(tmp_path), "--json")
+    assert out.returncode == 0, out.stderr
+    records = sorted((tmp_path / "games").glob("*.txt"))
+    assert len(records) == 2
+    text = records[0].read_text()
+    assert text.startswith("X: a\nO: b\nmoves: ") and "result: " in text

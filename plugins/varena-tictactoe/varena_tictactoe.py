@@ -58,6 +58,13 @@ class TicTacToe(Game):
     def player_name(self, player):
         return "XO"[player]
 
+    # Optional: a record per game, which `varena tournament` writes as games/NNNNN-KEY.txt.
+    record_suffix = ".txt"
+
+    def record_text(self, record):
+        x, o = record.players
+        return f"X: {x}\nO: {o}\nmoves: {' '.join(record.move_names)}\nresult: {record.result}\n"
+
 
 class Perfect(Solver):
     name = "perfect"
