@@ -14,6 +14,8 @@ SOLVERS = (
     ("varena.solvers.baselines", "MCTSSolver"),
     ("varena.solvers.baselines", "AlphaBetaSolver"),
     ("varena.solvers.alphavit.agent", "AlphaViTSolver"),
+    ("varena.solvers.ptrnet.agent", "PtrNetSolver"),
+    ("varena.solvers.set2seq.agent", "Set2SeqSolver"),
 )
 
 
