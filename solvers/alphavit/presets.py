@@ -30,7 +30,8 @@ class NetConfig:
       CrossFormer's dynamic position bias; nothing is resized).
     - ``max_features``/``max_globals``: games' token features and global inputs are zero-padded
       to these widths so that one stem serves every game.
-    - ``max_special``: learned tokens for actions without a token of their own (pass).
+    - ``max_special``: learned tokens for actions without a token of their own (pass; the
+      columns of Connect Four, up to 15).
     - ``action_queries``: number of learned action embeddings of ``vda`` (resized to A).
     - ``games``: the game names the network has an embedding for (index = game id).
     """
@@ -46,7 +47,7 @@ class NetConfig:
     grid: int = 16
     max_features: int = 8
     max_globals: int = 16
-    max_special: int = 4
+    max_special: int = 16
     action_queries: int = 256
     games: tuple[str, ...] = field(default=())
 

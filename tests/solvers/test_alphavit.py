@@ -35,7 +35,10 @@ def _registered_games() -> list[Game]:
         for n in range(5, 20):
             if (size.low is not None and n < size.low) or (size.high is not None and n > size.high):
                 continue
-            games.append(host.make_game(f"{name}:{size.name}={n}"))
+            try:
+                games.append(host.make_game(f"{name}:{size.name}={n}"))
+            except SpecError:  # a size the range allows but the game refuses (odd Othello)
+                continue
     return games
 
 
