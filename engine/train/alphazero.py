@@ -169,17 +169,20 @@ class AlphaZeroTrainer:
                 allowed = allowed_steps(self.buffer.committed, cfg.learner, cfg.buffer["min_positions"])
                 if self.step < allowed:
                     self._learn(meter)
+                    source.weights_changed(self.step)
                     if self.step % cfg.metrics["every"] == 0:
                         self.run.log_metrics(self.step, meter.flush(source))
                     due_eval = cfg.evaluation["every"] and self.step % cfg.evaluation["every"] == 0
                     if due_eval or self.step % cfg.checkpoint["every"] == 0:
                         self.checkpoint()
-                        source.weights_changed(self.step)
                     if due_eval:
                         self.run.log_metrics(self.step, self._evaluate())
                         last_eval = self.step
                     continue
-                for f in source.collect():
+                t0 = time.perf_counter()
+                finished = source.collect()
+                meter.selfplay_seconds += time.perf_counter() - t0
+                for f in finished:
                     meter.played(f)
                     pending[f.index].append(f)
                 self._flush(pending, cfg.buffer["shard_positions"])

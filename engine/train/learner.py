@@ -17,7 +17,7 @@ import torch
 
 from varena.engine.api import Game
 from varena.engine.errors import CheckpointError
-from varena.engine.nn.device import autocast
+from varena.engine.nn.device import autocast, configure_cpu_threads, keep_cpu_threads
 
 
 def lr_at(step: int, o: dict[str, Any]) -> float:
@@ -57,11 +57,15 @@ class Learner:
             [{"params": decay, "weight_decay": self.o["weight_decay"]},
              {"params": plain, "weight_decay": 0.0}], lr=self.o["lr"])
         self.step_count = 0
+        if device.type == "cpu":
+            configure_cpu_threads()  # torch's default thread count stalls on a shared CPU
 
     def train_step(self, game: Game, states: np.ndarray, policy: np.ndarray, value: np.ndarray
                    ) -> dict[str, float]:
         """One optimiser step on one game's minibatch; returns the losses."""
         net, dev = self.net, self.device
+        if dev.type == "cpu":
+            keep_cpu_threads()  # numba's thread pool may have reset it
         lr = lr_at(self.step_count, self.o)
         for group in self.opt.param_groups:
             group["lr"] = lr

@@ -35,6 +35,8 @@ class Meter:
         self.positions = 0
         self.moves = 0
         self.games = 0
+        self.selfplay_seconds = 0.0
+        self.forward_before = None
         self.since = time.monotonic()
         self.cpu_since = time.process_time()
 
@@ -64,18 +66,24 @@ class Meter:
         out.update({
             "positions": float(t.buffer.committed),
             "games": float(t.buffer.games),
-            "selfplay_positions_per_s": self.positions / wall,
-            "selfplay_moves_per_s": self.moves / wall,
+            # rates while self-play ran (the learner's turns left out), and over the wall
+            "selfplay_positions_per_s": self.moves / self.selfplay_seconds if self.selfplay_seconds else math.nan,
+            "recorded_positions_per_s": self.positions / wall,
             "games_per_s": self.games / wall,
+            "selfplay_share": self.selfplay_seconds / wall,
             "learner_steps_per_s": self.steps / self.learn_seconds if self.learn_seconds else math.nan,
             "learner_share": self.learn_seconds / wall,
             "cpu_minutes": (t.cpu_before + time.process_time() - t._cpu0) / 60.0,
             "wall_minutes": (t.wall_before + time.monotonic() - t._wall0) / 60.0,
             "cpu_load": (time.process_time() - self.cpu_since) / wall,
         })
+        forward = source.forward_seconds()
+        if forward is not None and self.forward_before is not None and self.selfplay_seconds:
+            out["forward_share"] = (forward - self.forward_before) / self.selfplay_seconds
         for spec, held in zip(t.specs, t.buffer.held(), strict=True):
             out[f"buffer/{spec}"] = float(held)
         self._reset()
+        self.forward_before = forward
         return out
 
 
@@ -133,7 +141,8 @@ def writers(run_path: Path, options: dict[str, Any]) -> list:
 def progress_text(step: int, m: dict[str, float], max_steps: int | None, eta: float | None) -> str:
     """One progress line: step, positions, games, rates, loss, Elo, ETA."""
     parts = [f"step {step}" + (f"/{max_steps}" if max_steps else "")]
-    parts.append(f"{int(m.get('positions', 0))} positions, {int(m.get('games', 0))} games")
+    if "positions" in m:
+        parts.append(f"{int(m['positions'])} positions, {int(m.get('games', 0))} games")
     if m.get("selfplay_positions_per_s"):
         parts.append(f"{m['selfplay_positions_per_s']:.0f} pos/s")
     if "loss" in m and m["loss"] is not None:
