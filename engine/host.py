@@ -22,6 +22,7 @@ import difflib
 import inspect
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Iterable, Mapping
@@ -42,6 +43,8 @@ log = logging.getLogger("varena.plugins")
 GROUP = "varena"
 BUILTIN_DIST = "varena"
 _HOOK_NAMES = frozenset(n for n in dir(hooks) if n.startswith("varena_"))
+_REMOTE = "RemoteTraceback"
+_FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,14 +214,18 @@ class Host:
         innermost frame of its traceback in a plugin's files), or None when no plugin's code
         is on the traceback (varena's own bugs keep their traceback)."""
         roots = self._plugin_roots()
-        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-            where = Path(frame.filename).resolve()
+        frames = [(f.filename, f.lineno, f.name) for f in traceback.extract_tb(exc.__traceback__)]
+        if _REMOTE in type(exc.__cause__).__name__:
+            # raised in a worker process: concurrent.futures attaches its traceback as text
+            frames += [(f, int(n), name) for f, n, name in _FRAME.findall(str(exc.__cause__))]
+        for filename, lineno, name in reversed(frames):
+            where = Path(filename).resolve()
             for root, dist in roots:
                 if where == root or root in where.parents:
                     detail = str(exc).strip().splitlines()
                     message = f"{type(exc).__name__}: {detail[0]}" if detail else type(exc).__name__
-                    return (f"plugin distribution {dist!r} failed: {message} (in {frame.name}, "
-                            f"{where.name}:{frame.lineno})")
+                    return (f"plugin distribution {dist!r} failed: {message} (in {name}, "
+                            f"{where.name}:{lineno})")
         return None
 
     def _plugin_roots(self) -> list[tuple[Path, str]]:

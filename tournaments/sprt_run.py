@@ -60,7 +60,7 @@ def run_sprt(game_spec: str, base: str, test: str, *, elo0: float, elo1: float, 
         try:
             result = run()
         except Exception as exc:  # a broken game drops its pair, not the test
-            failed.append(f"sprt|{k}|{half}: {type(exc).__name__}: {exc}")
+            failed.append(f"sprt|{k}|{half}: {host.blame(exc) or f'{type(exc).__name__}: {exc}'}")
             log.error("game %s failed", failed[-1])
             scores.setdefault(k, {})[half] = None
             return None
