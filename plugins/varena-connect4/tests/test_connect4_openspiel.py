@@ -6,7 +6,6 @@ from OpenSpiel's text picture (top row first, 'x' the first player)."""
 
 import numpy as np
 import pytest
-
 from varena_connect4 import rules as R
 from varena_connect4.game import ConnectFour
 

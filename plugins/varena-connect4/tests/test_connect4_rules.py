@@ -4,7 +4,6 @@ brute-force referee of connect4_reference.py on many sizes and k."""
 import numpy as np
 import pytest
 from connect4_reference import Referee
-
 from varena.engine.errors import IllegalMoveError, SpecError
 from varena.engine.testing import check_game
 from varena_connect4 import rules as R

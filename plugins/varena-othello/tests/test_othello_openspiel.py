@@ -6,7 +6,6 @@ so legal action lists compare directly; boards are read from OpenSpiel's text pi
 
 import numpy as np
 import pytest
-
 from varena_othello import rules as R
 from varena_othello.game import Othello
 
