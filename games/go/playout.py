@@ -1,14 +1,10 @@
-"""Fast random playouts for Go: incremental chains with pseudo-liberty counts.
+"""Fast random playouts for Go over the state's own incremental chains.
 
-At the start of a playout the chains of the state's board are labelled once; then every
-move updates them incrementally (GNU Go / libego style): each chain keeps its size, the XOR
-of its stones' Zobrist keys, and three sums over its pseudo-liberties (one per stone-empty
-adjacency): the count ``n``, the sum ``s`` and the sum of squares ``q`` of the liberty
-indices. A chain's pseudo-liberties are all one point ``p`` exactly when ``s == n*p`` and
-``q == n*p*p`` (zero variance), which decides atari, captures and suicide in O(1). Chains
-merge by relabelling the smaller one; a captured chain is walked through its circular
-stone list. The state itself (board, hash, history, moves) is updated move by move, so at
-the end it equals the state that ``step`` would give for the same moves.
+The chains, pseudo-liberty sums and removed points live in the state
+(:mod:`varena.games.go.chains`), so a playout starts without labelling anything: it lists
+the empty points once, then every move is :func:`~varena.games.go.chains.play`, the same
+update ``step`` makes. The state itself (board, chains, hash, history, moves) is updated
+move by move, so at the end it equals the state that ``step`` would give for the same moves.
 
 Policies (both draw from a xorshift64* generator seeded by ``seed``):
 
@@ -26,216 +22,31 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from varena.games.go.rules import (
-    BLACK,
-    CAPT_B,
+from varena.games.go.chains import chain_base, legal_at, play, quick_legal
+from varena.games.go.scoring import black_margin_fixed
+from varena.games.go.state import (
     EDGE,
     EMPTY,
+    GONE,
     HDR,
     HEIGHT,
     KO,
-    NSTONES,
+    NXT,
     PASSES,
-    RULE,
-    SIDE_KEY,
-    SIMPLE,
-    SITUATIONAL,
-    SUICIDE,
     TOPLAY,
-    WHITE,
     WIDTH,
-    ZOBRIST,
-    get_hash,
     is_done,
     record,
-    seen,
-    set_hash,
 )
-from varena.games.go.scoring import black_margin_fixed
-
-# acc slots: the scratch scalars a move updates
-_HASH, _NS, _NE, _RNG = 0, 1, 2, 3
 
 
 @njit(cache=True)
-def _rand(acc, n):
-    x = np.uint64(acc[_RNG])
+def _rand(x, n):
+    """(next xorshift64* state, a draw in [0, n))."""
     x ^= x >> np.uint64(12)
     x ^= x << np.uint64(25)
     x ^= x >> np.uint64(27)
-    acc[_RNG] = np.int64(x)
-    return np.int64(((x * np.uint64(2685821657736338717)) >> np.uint64(33)) % np.uint64(n))
-
-
-@njit(cache=True)
-def _legal(st, board, p, color, S, cid, plib, lsum, lsq, csize, ckey, acc):
-    if p == st[KO]:
-        return False
-    has_lib = False
-    cx = np.int64(0)
-    rem = 0
-    sx = np.int64(0)
-    srem = 0
-    s0 = -1
-    s1 = -1
-    s2 = -1
-    for j in range(4):
-        d = -S if j == 0 else (-1 if j == 1 else (1 if j == 2 else S))
-        q = p + d
-        v = board[q]
-        if v == EMPTY:
-            has_lib = True
-            continue
-        if v == EDGE:
-            continue
-        hq = cid[q]
-        if hq == s0 or hq == s1 or hq == s2:
-            continue
-        if j == 0:
-            s0 = hq
-        elif j == 1:
-            s1 = hq
-        else:
-            s2 = hq
-        n = plib[hq]
-        only_p = lsum[hq] == n * p and lsq[hq] == n * p * p
-        if v == color:
-            if not only_p:
-                has_lib = True
-            sx ^= ckey[hq]
-            srem += csize[hq]
-        elif only_p:
-            cx ^= ckey[hq]
-            rem += csize[hq]
-    if has_lib or rem > 0:
-        h = acc[_HASH] ^ ZOBRIST[color, p] ^ cx
-        stones = acc[_NS] + 1 - rem
-    else:
-        if st[SUICIDE] == 0:
-            return False
-        h = acc[_HASH] ^ sx
-        stones = acc[_NS] - srem
-    rule = st[RULE]
-    if rule == SIMPLE:
-        return True
-    if rule == SITUATIONAL and color == BLACK:
-        h ^= SIDE_KEY
-    return not seen(st, h, stones)
-
-
-@njit(cache=True)
-def _remove(board, h, S, cid, nxt, plib, lsum, lsq, E, pos, acc):
-    """Take the chain ``h`` off the board; its points become empty and liberties of others."""
-    color = board[h]
-    s = h
-    n = 0
-    hh = acc[_HASH]
-    ne = acc[_NE]
-    while True:
-        board[s] = EMPTY
-        hh ^= ZOBRIST[color, s]
-        E[ne] = s
-        pos[s] = ne
-        ne += 1
-        n += 1
-        s = nxt[s]
-        if s == h:
-            break
-    acc[_HASH] = hh
-    acc[_NE] = ne
-    acc[_NS] -= n
-    s = h
-    while True:
-        for d in (-S, -1, 1, S):
-            t = s + d
-            v = board[t]
-            if v == BLACK or v == WHITE:
-                ht = cid[t]
-                plib[ht] += 1
-                lsum[ht] += s
-                lsq[ht] += s * s
-        s = nxt[s]
-        if s == h:
-            break
-    return n
-
-
-@njit(cache=True)
-def _merge(a, b, cid, nxt, plib, lsum, lsq, csize, ckey):
-    if csize[a] < csize[b]:
-        a, b = b, a
-    s = b
-    while True:
-        cid[s] = a
-        s = nxt[s]
-        if s == b:
-            break
-    t = nxt[a]
-    nxt[a] = nxt[b]
-    nxt[b] = t
-    plib[a] += plib[b]
-    lsum[a] += lsum[b]
-    lsq[a] += lsq[b]
-    csize[a] += csize[b]
-    ckey[a] ^= ckey[b]
-
-
-@njit(cache=True)
-def _play(st, board, p, color, S, cid, nxt, plib, lsum, lsq, csize, ckey, E, pos, acc):
-    opp = 3 - color
-    board[p] = color
-    k = ZOBRIST[color, p]
-    acc[_HASH] ^= k
-    acc[_NS] += 1
-    ne = acc[_NE] - 1
-    i = pos[p]
-    last = E[ne]
-    E[i] = last
-    pos[last] = i
-    pos[p] = -1
-    acc[_NE] = ne
-    cid[p] = p
-    nxt[p] = p
-    csize[p] = 1
-    ckey[p] = k
-    plib[p] = 0
-    lsum[p] = 0
-    lsq[p] = 0
-    for d in (-S, -1, 1, S):
-        q = p + d
-        v = board[q]
-        if v == EMPTY:
-            plib[p] += 1
-            lsum[p] += q
-            lsq[p] += q * q
-        elif v == BLACK or v == WHITE:
-            hq = cid[q]
-            plib[hq] -= 1
-            lsum[hq] -= p
-            lsq[hq] -= p * p
-    for d in (-S, -1, 1, S):
-        q = p + d
-        if board[q] == color:
-            hq = cid[q]
-            hp = cid[p]
-            if hq != hp:
-                _merge(hp, hq, cid, nxt, plib, lsum, lsq, csize, ckey)
-    captured = 0
-    last_cap = -1
-    for d in (-S, -1, 1, S):
-        q = p + d
-        if board[q] == opp and plib[cid[q]] == 0:
-            captured += _remove(board, cid[q], S, cid, nxt, plib, lsum, lsq, E, pos, acc)
-            last_cap = q
-    hp = cid[p]
-    if captured > 0:
-        st[CAPT_B + opp - 1] += captured
-    elif plib[hp] == 0:  # suicide, only reached when the rules allow it
-        st[CAPT_B + color - 1] += _remove(board, hp, S, cid, nxt, plib, lsum, lsq, E, pos, acc)
-    if captured == 1 and csize[hp] == 1 and plib[hp] == 1:
-        st[KO] = last_cap
-    else:
-        st[KO] = -1
+    return x, np.int64(((x * np.uint64(2685821657736338717)) >> np.uint64(33)) % np.uint64(n))
 
 
 @njit(cache=True)
@@ -264,82 +75,40 @@ def run_playout(st, seed, noeye):
     P = S * (H + 2)
     N = W * H
     board = st[HDR:HDR + P]
-    cid = np.empty(P, np.int64)
-    nxt = np.empty(P, np.int64)
-    plib = np.zeros(P, np.int64)
-    lsum = np.zeros(P, np.int64)
-    lsq = np.zeros(P, np.int64)
-    csize = np.zeros(P, np.int64)
-    ckey = np.zeros(P, np.int64)
-    E = np.empty(N, np.int64)
+    o, _ = chain_base(st)
+    og, on = o + GONE * P, o + NXT * P
+    E = np.empty(N, np.int64)  # the empty points, in any order; pos[p]: p's index in E
     pos = np.full(P, -1, np.int64)
-    acc = np.zeros(4, np.int64)
-    # label chains (E serves as the flood-fill stack before it lists the empty points)
-    for p in range(P):
-        cid[p] = -1
-    for p0 in range(P):
-        c = board[p0]
-        if (c != BLACK and c != WHITE) or cid[p0] >= 0:
-            continue
-        cid[p0] = p0
-        nxt[p0] = p0
-        E[0] = p0
-        n = 1
-        i = 0
-        k = np.int64(0)
-        while i < n:
-            s = E[i]
-            i += 1
-            k ^= ZOBRIST[c, s]
-            for d in (-S, -1, 1, S):
-                t = s + d
-                v = board[t]
-                if v == EMPTY:
-                    plib[p0] += 1
-                    lsum[p0] += t
-                    lsq[p0] += t * t
-                elif v == c and cid[t] < 0:
-                    cid[t] = p0
-                    nxt[t] = nxt[p0]
-                    nxt[p0] = t
-                    E[n] = t
-                    n += 1
-        csize[p0] = n
-        ckey[p0] = k
     ne = 0
     for p in range(P):
         if board[p] == EMPTY:
             E[ne] = p
             pos[p] = ne
             ne += 1
-    acc[_HASH] = get_hash(st)
-    acc[_NS] = st[NSTONES]
-    acc[_NE] = ne
     x = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x632BE59BD9B4E5)
     x ^= x >> np.uint64(31)
-    acc[_RNG] = np.int64(x | np.uint64(1))
+    x |= np.uint64(1)
     start = st[TOPLAY]
     while not is_done(st):
         tp = st[TOPLAY]
         color = tp + 1
-        k = acc[_NE]
+        k = ne
         move = -1
         while True:
             if noeye:
                 if k == 0:
                     break
-                r = _rand(acc, k)
+                x, r = _rand(x, k)
             else:
-                r = _rand(acc, k + 1)
+                x, r = _rand(x, k + 1)
                 if r == k:
                     break
             p = E[r]
-            if (not noeye or not _is_eye(board, p, color, S)) and _legal(
-                st, board, p, color, S, cid, plib, lsum, lsq, csize, ckey, acc
-            ):
+            if (not noeye or not _is_eye(board, p, color, S)) and (
+                    quick_legal(st, p, S, og) or legal_at(st, p, color, S, o, P)):
                 move = p
                 break
-            k -= 1
+            k -= 1  # move the rejected point out of the window of candidates
             q = E[k]
             E[k] = p
             pos[p] = k
@@ -350,11 +119,25 @@ def run_playout(st, seed, noeye):
             st[KO] = -1
             action = N
         else:
-            _play(st, board, move, color, S, cid, nxt, plib, lsum, lsq, csize, ckey, E, pos, acc)
+            ne -= 1
+            i = pos[move]
+            last = E[ne]
+            E[i] = last
+            pos[last] = i
+            pos[move] = -1
+            packed = play(st, move, color, o, P)
+            for j in range(packed & 7):  # the removed stones are empty points again
+                r0 = (packed >> (3 + 11 * j)) & 2047
+                s = r0
+                while True:
+                    E[ne] = s
+                    pos[s] = ne
+                    ne += 1
+                    s = st[on + s]
+                    if s == r0:
+                        break
             st[PASSES] = 0
             action = (move // S - 1) * W + move % S - 1
-        set_hash(st, acc[_HASH])
-        st[NSTONES] = acc[_NS]
         record(st, action, color, 1 - tp)
     m = black_margin_fixed(st)
     v = 0.0 if m == 0 else (1.0 if m > 0 else -1.0)

@@ -27,7 +27,7 @@ from varena.games.go.rules import (
     TOPLAY,
     WHITE,
     WIDTH,
-    analyze,
+    ZOBRIST,
     layout,
     place,
     record,
@@ -71,8 +71,6 @@ def transform(src, dst, perm, pmap):
         dst[ob + pmap[p]] = src[oi + p]
     dst[TOPLAY] = src[FIRST]
     reset_history(dst)
-    stack = np.empty(P, np.int32)
-    mark = np.zeros(P, np.int32)
     N = W * H
     n = src[NMOV]
     for k in range(n):
@@ -80,8 +78,7 @@ def transform(src, dst, perm, pmap):
         a = perm[m >> 1]
         color = (m & 1) + 1
         if a < N:
-            mark[:] = 0
-            place(dst, (a // W + 1) * (W + 2) + a % W + 1, color, stack, mark)
+            place(dst, (a // W + 1) * (W + 2) + a % W + 1, color)
             dst[PASSES] = 0
         else:
             dst[PASSES] += 1
@@ -95,6 +92,45 @@ def transform(src, dst, perm, pmap):
     dst[KO] = pmap[ko] if ko >= 0 else -1
     last = src[LAST]
     dst[LAST] = perm[last] if 0 <= last <= N else last
+
+
+@njit(cache=True)
+def analyze(board, W, H, label, libs, size, key, stack, lmark):
+    """Label every chain by its first point; per label: liberties (real ones, not pseudo),
+    size, XOR of stone keys. A whole-board pass, for features and setup checks."""
+    S = W + 2
+    P = S * (H + 2)
+    for p in range(P):
+        label[p] = -1
+        lmark[p] = -1
+    for p0 in range(P):
+        c = board[p0]
+        if (c != BLACK and c != WHITE) or label[p0] >= 0:
+            continue
+        label[p0] = p0
+        stack[0] = p0
+        n = 1
+        i = 0
+        nl = 0
+        k = np.int64(0)
+        while i < n:
+            s = stack[i]
+            i += 1
+            k ^= ZOBRIST[c, s]
+            for d in (-S, -1, 1, S):
+                t = s + d
+                v = board[t]
+                if v == EMPTY:
+                    if lmark[t] != p0:
+                        lmark[t] = p0
+                        nl += 1
+                elif v == c and label[t] < 0:
+                    label[t] = p0
+                    stack[n] = t
+                    n += 1
+        libs[p0] = nl
+        size[p0] = n
+        key[p0] = k
 
 
 @njit(cache=True)
