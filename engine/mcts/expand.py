@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-
 from varena.engine.mcts.tree import FULL_NODES, UNEXPANDED, mix64, rand_below
 
 
@@ -54,7 +53,7 @@ def expand(t, b, leaf, priors, use_priors, legal_mask):
     total = 0.0
     if use_priors:
         for i in range(nl):
-            total += priors[acts[i]]
+            total += np.float64(priors[acts[i]])  # float64 in Python too (the interpreted twin)
     # whole-block slices: Numba writes them as plain loops (no per-element index checks)
     stop = start + nl
     t.parent[b, start:stop] = leaf
