@@ -136,5 +136,7 @@ class PtrNetSolver(Solver):
         from varena.solvers.ptrnet.decoding import rollout
         from varena.solvers.ptrnet.env import start_states
 
+        if self.game.outcome(state)[0]:
+            raise ValueError("ptrnet: no legal action (the game is over)")
         r = rollout(self.net, self.game, start_states(self.game, state[None]), forced=done[None])
         return int(r.actions[0, len(done)])

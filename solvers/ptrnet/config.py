@@ -16,10 +16,15 @@ from varena.engine.params import SEED_MAX, Param, bind
 from varena.solvers.ptrnet.env import PROBLEMS
 from varena.solvers.ptrnet.networks import ARCHS, NetConfig
 
-RUNNER_KEYS = frozenset({"solver", "trainer", "seed", "device", "max_steps", "max_minutes",
-                         "out", "keep", "description", "name"})
+RUNNER_KEYS = frozenset({"solver", "trainer", "metrics", "description", "name"})
 
 COMMON = (
+    Param("seed", int, 0, "seed of the weights and batches (varena train --seed overrides it)",
+          0, SEED_MAX),
+    Param("max_steps", int, 0, "stop after this many steps in all, when the command line sets "
+          "no budget (0: no limit)", 0, 10**12),
+    Param("max_minutes", float, 0.0, "stop after this many minutes of this sitting, when the "
+          "command line sets no budget (0: no limit)", 0.0, 10**7),
     Param("problem", str, "tsp", "the problem game trained on", choices=tuple(PROBLEMS)),
     Param("arch", str, "attention", "network: attention (transformer + Kool decoder) or lstm "
           "(the paper's)", choices=ARCHS),

@@ -59,7 +59,8 @@ class _Trainer:
 
     def __init__(self, config: dict[str, Any], run: RunDir, device: Any, seed: int) -> None:
         self.cfg: TrainConfig = check_config(config, self.name, self.extra)
-        self.run, self.seed = run, int(seed)
+        self.run = run
+        self.seed = int(self.cfg["seed"] if seed is None else seed)
         self.device = resolve_device(device) if isinstance(device, str) or device is None else device
         host = get_host()
         problem = self.cfg["problem"]
@@ -91,6 +92,9 @@ class _Trainer:
 
     # -- the loop ---------------------------------------------------------------------------
     def train(self, budget: Budget) -> dict[str, Any]:
+        if budget.max_steps is None and budget.max_minutes is None:
+            budget = Budget(self.cfg["max_steps"] or None, self.cfg["max_minutes"] or None,
+                            started=budget.started)
         metrics: dict[str, float] = {}
         window, seen, t0 = [], 0, time.perf_counter()
         while not budget.exhausted(self.step):
