@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from varena.engine.errors import CheckpointError, SpecError, VarenaError
 from varena.engine.train.buffer import ReplayBuffer
 from varena.engine.train.config import TrainConfig, check_config, split_slots
@@ -48,7 +47,6 @@ class AlphaZeroTrainer:
         import importlib
 
         import torch
-
         from varena.engine.nn.device import resolve_device
 
         self.cfg: TrainConfig = check_config(config)
@@ -164,6 +162,11 @@ class AlphaZeroTrainer:
         meter = Meter(self)
         pending: list[list] = [[] for _ in self.games]
         last_eval = self.step if self.run.latest_checkpoint() else -1
+        every = cfg.evaluation["every"]
+        if every and self.step and self.step % every == 0:
+            # resumed at an evaluation's step: a kill may have cut it short (its tournament
+            # resumes; a finished one plays nothing and only logs its line again)
+            self.run.log_metrics(self.step, self._evaluate())
         try:
             while not budget.exhausted(self.step):
                 allowed = allowed_steps(self.buffer.committed, cfg.learner, cfg.buffer["min_positions"])

@@ -8,14 +8,12 @@ host and its ``trainers()`` name the training algorithms; ``trainer`` picks one.
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 import tomllib
 from importlib import resources
 from pathlib import Path
 
 import click
-
 from varena.engine.errors import SpecError
 
 log = logging.getLogger("varena.train")

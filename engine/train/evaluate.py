@@ -49,10 +49,9 @@ def evaluate(run_path: Path, step: int, checkpoint: Path, previous: tuple[int, P
              seed: int) -> dict[str, float]:
     """Play the gauntlet of ``step`` and return metrics: ``elo`` (joint rating of this
     checkpoint), ``score_<name>`` per opponent (this checkpoint's mean score)."""
+    from varena.engine.atomic import write_atomic
     from varena.tournaments import runner
     from varena.tournaments.config import Config
-
-    from varena.engine.atomic import write_atomic
 
     out = run_path / "eval" / step_name(step)
     # a copy: the checkpoint itself may be pruned before the next evaluation needs it

@@ -143,7 +143,8 @@ def progress_text(step: int, m: dict[str, float], max_steps: int | None, eta: fl
     parts = [f"step {step}" + (f"/{max_steps}" if max_steps else "")]
     if "positions" in m:
         parts.append(f"{int(m['positions'])} positions, {int(m.get('games', 0))} games")
-    if m.get("selfplay_positions_per_s"):
+    rate = m.get("selfplay_positions_per_s")
+    if rate is not None and math.isfinite(rate) and rate > 0:
         parts.append(f"{m['selfplay_positions_per_s']:.0f} pos/s")
     if "loss" in m and m["loss"] is not None:
         parts.append(f"loss {m['loss']:.3f} (policy {m.get('policy_loss', 0):.3f}, "

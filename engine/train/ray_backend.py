@@ -20,7 +20,6 @@ import logging
 from typing import Any
 
 import numpy as np
-
 from varena.engine.errors import SpecError
 
 log = logging.getLogger("varena.train")

@@ -20,10 +20,16 @@ from typing import Any
 
 import torch
 from safetensors.torch import save as st_save
-
 from varena.engine.atomic import write_atomic
 from varena.engine.errors import CheckpointError
-from varena.engine.nn.checkpoint import FORMAT, META_KEY, check_weights, load_weights, read_metadata, read_tensors
+from varena.engine.nn.checkpoint import (
+    FORMAT,
+    META_KEY,
+    check_weights,
+    load_weights,
+    read_metadata,
+    read_tensors,
+)
 from varena.engine.train.rundir import RunDir
 
 OPTIM = "optim"

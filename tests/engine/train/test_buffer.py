@@ -6,7 +6,6 @@ import errno
 
 import numpy as np
 import pytest
-
 import varena.engine.train.buffer as buffer_mod
 from varena.engine.host import get_host
 from varena.engine.train.buffer import BufferError, ReplayBuffer, normalise_objective
@@ -30,7 +29,7 @@ def _positions(game, n, rng):
 def test_commit_reload_and_window(tmp_path, game):
     rng = np.random.default_rng(0)
     buf = ReplayBuffer(tmp_path, [game], window=50)
-    for k in range(5):
+    for _ in range(5):
         s, p, v = _positions(game, 20, rng)
         buf.commit(0, s, p, v, games=2)
     assert buf.committed == 100 and buf.games == 10

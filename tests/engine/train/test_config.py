@@ -6,11 +6,11 @@ import tomllib
 
 import pytest
 from click.testing import CliRunner
-
 from varena.engine.cli import full_cli
 from varena.engine.errors import SpecError
-from varena.engine.train.config import check_config, split_slots
 from varena.engine.train.cli import shipped_configs
+from varena.engine.train.config import check_config, split_slots
+
 from tests.engine.train.helpers import tiny
 
 
@@ -65,7 +65,7 @@ def test_games_in_flight_are_split_by_weight():
 def test_shipped_configs_all_check():
     shipped = shipped_configs()
     assert {"tictactoe", "gomoku9", "go9", "multi"} <= set(shipped)
-    for name, text in shipped.items():
+    for text in shipped.values():
         check_config(tomllib.loads(text))
 
 

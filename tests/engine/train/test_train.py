@@ -6,14 +6,13 @@ from __future__ import annotations
 import errno
 import json
 
-import numpy as np
 import pytest
-from click.testing import CliRunner
-
 import varena.engine.train.buffer as buffer_mod
+from click.testing import CliRunner
 from varena.engine.cli import full_cli
 from varena.engine.host import get_host
 from varena.engine.train.buffer import ReplayBuffer
+
 from tests.engine.train.helpers import tiny
 
 
