@@ -47,14 +47,35 @@ def test_varena_play_rejects_a_bad_spec_in_one_line():
 
 
 def test_tournament_plays_it(tmp_path):
-    out = _varena("tournament", "--game", "connect4:width=5,height=4", "--agent", "r=random",
-                  "--agent", "ab=alphabeta:depth=2", "--games", "2", "--concurrency", "1",
+    out = _varena("tournament", "--game", "connect4:width=5,height=4", "--game",
+                  "connect4:width=11,height=4", "--agent", "r=random", "--agent",
+                  "ab=alphabeta:depth=2", "--games", "2", "--concurrency", "1",
                   "--out", str(tmp_path / "t"), "--json")
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
-    assert report["games_played"] == 2
-    ratings = {r["name"]: r for r in report["games"]["connect4:width=5,height=4"]["ratings"]}
-    assert ratings["ab"]["games"] == ratings["r"]["games"] == 2
+    assert report["games_played"] == 4
+    for spec in ("connect4:width=5,height=4", "connect4:width=11,height=4"):
+        ratings = {r["name"]: r for r in report["games"][spec]["ratings"]}
+        assert ratings["ab"]["games"] == ratings["r"]["games"] == 2
+        # each game's record is its column sequence, which replays to a finished game
+        game = get_host().make_game(spec)
+        key = spec.replace(":", "_").replace(",", "_")
+        records = sorted((tmp_path / "t" / "games").glob(f"*-{key}_*.txt"))
+        assert len(records) == 2
+        for path in records:
+            assert game.outcome(game.play_columns(path.read_text()))[0], path.read_text()
+
+
+def test_records_round_trip():
+    host = get_host()
+    for spec in ("connect4:width=4,height=4", "connect4:width=12,height=4"):
+        game = host.make_game(spec)
+        for seed in range(10):
+            agents = [host.make_agent("random", game, seed=seed),
+                      host.make_agent("random", game, seed=seed + 50)]
+            record, final = play_game(game, agents, seed=seed)
+            assert np.array_equal(game.play_columns(game.record_text(record)), final)
+            assert game.metrics(final) == {"discs": float(len(record.moves))}
 
 
 def test_every_supporting_solver_plays_a_game():

@@ -66,8 +66,9 @@ class ConnectFour(NumbaGame):
 
     def play_columns(self, columns: str) -> np.ndarray:
         """The state after a move sequence written as column numbers, e.g. ``"4453"``
-        (boards up to 9 wide) or ``"4 4 5 3"``; each move is checked."""
-        tokens = columns.split() if " " in columns.strip() else list(columns.strip())
+        (boards up to 9 wide) or ``"4 4 5 3"`` (any width); each move is checked."""
+        text = str(columns).strip()
+        tokens = text.split() if " " in text or self.width > 9 else list(text)
         s = self.initial_state()
         for t in tokens:
             s = self.play(s, self.parse_action(t))
@@ -123,6 +124,19 @@ class ConnectFour(NumbaGame):
         if res == R.DRAW:
             return "draw"
         return f"{self.player_name(res - 1)} wins ({_NUMBERS.get(self.k, str(self.k))} in a row)"
+
+    def metrics(self, state: np.ndarray) -> dict[str, float]:
+        """Discs played in a finished game (tournaments store them with each result)."""
+        return {"discs": float(state[R.COUNT])}
+
+    #: Tournament records are column sequences (:meth:`record_text`).
+    record_suffix = ".txt"
+
+    def record_text(self, record) -> str:
+        """The game as its column numbers in order, ``4453...`` (space-separated on boards
+        wider than 9); :meth:`play_columns` reads it back."""
+        sep = " " if self.width > 9 else ""
+        return sep.join(self.action_name(a) for a in record.moves) + "\n"
 
     # -- network encoding ---------------------------------------------------------------------
     def tokens(self, states: np.ndarray) -> Tokens:

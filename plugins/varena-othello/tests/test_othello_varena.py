@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from varena.engine.errors import IllegalMoveError
 from varena.engine.host import get_host
 from varena.engine.play import play_game
 
@@ -53,6 +54,31 @@ def test_tournament_plays_it(tmp_path):
     assert report["games_played"] == 2
     ratings = {r["name"]: r for r in report["games"]["othello:size=6"]["ratings"]}
     assert ratings["ab"]["games"] == ratings["r"]["games"] == 2
+    # each game's record is a transcript that replays to a finished game
+    records = sorted((tmp_path / "t" / "games").glob("*.txt"))
+    assert len(records) == 2
+    game = get_host().make_game("othello:size=6")
+    for path in records:
+        final = game.play_transcript(path.read_text())
+        assert game.outcome(final)[0], path.read_text()
+
+
+def test_transcripts_round_trip():
+    host = get_host()
+    game = host.make_game("othello:size=4")
+    passes = 0
+    for seed in range(20):
+        agents = [host.make_agent("random", game, seed=seed), host.make_agent("random", game, seed=seed + 50)]
+        record, final = play_game(game, agents, seed=seed)
+        text = game.record_text(record)
+        assert "pass" not in text
+        passes += game.pass_action in record.moves
+        assert np.array_equal(game.play_transcript(text), final)
+        assert game.metrics(final) == dict(zip(("black_discs", "white_discs"),
+                                                map(float, game.discs(final)), strict=True))
+    assert passes  # forced passes were left out and found again
+    with pytest.raises(IllegalMoveError, match="not an Othello transcript"):
+        game.play_transcript("b1 zz")
 
 
 def test_every_supporting_solver_plays_a_game():

@@ -133,6 +133,33 @@ class Othello(NumbaGame):
             return f"draw ({b}-{w})"
         return f"{self.player_name(res - 1)} wins ({max(b, w)}-{min(b, w)})"
 
+    def metrics(self, state: np.ndarray) -> dict[str, float]:
+        """Disc counts of a finished game (tournaments store them with each result)."""
+        b, w = self.discs(state)
+        return {"black_discs": float(b), "white_discs": float(w)}
+
+    #: Tournament records are game transcripts (:meth:`record_text`).
+    record_suffix = ".txt"
+
+    def record_text(self, record) -> str:
+        """The game as an Othello transcript, ``f5d6c3d3...``: moves in order, passes left
+        out (they are forced); :meth:`play_transcript` reads it back."""
+        return "".join(self.action_name(a) for a in record.moves if a != self.pass_action) + "\n"
+
+    def play_transcript(self, text: str) -> np.ndarray:
+        """The state after a transcript such as ``"f5d6c3"`` (passes, forced, are played
+        where they fall; ``pass`` may also be written); each move is checked."""
+        moves = re.findall(r"pass|[a-p]\d{1,2}", str(text).lower())
+        if "".join(moves) != re.sub(r"[\s,;]", "", str(text).lower()):
+            raise IllegalMoveError(f"not an Othello transcript: {text!r}; expected moves like 'f5d6c3'")
+        s = self.initial_state()
+        for name in moves:
+            a = self.parse_action(name)
+            if a != self.pass_action and s[R.PASS_ONLY]:
+                s = self.play(s, self.pass_action)
+            s = self.play(s, a)
+        return s
+
     # -- network encoding ---------------------------------------------------------------------
     def tokens(self, states: np.ndarray) -> Tokens:
         """One token per cell, row-major; pass has no token (its action_tokens entry is -1).
