@@ -143,7 +143,8 @@ def _finish_move(state, cell, renju_draw):
 @njit(cache=True)
 def step(state, action, out):
     """Write the successor of ``state`` after a stone on cell ``action`` into ``out``."""
-    out[:] = state
+    if out.ctypes.data != state.ctypes.data:  # in place: nothing to copy
+        out[:] = state
     out[HEADER + action] = out[TURN] + 1
     _finish_move(out, action, True)
 

@@ -13,6 +13,7 @@ COMMANDS = (
     ("varena.tournaments.solve", "solve"),
     ("varena.tournaments.gomocup", "gomocup_command"),
     ("varena.games.go.command", "gtp_command"),
+    ("varena.engine.precompile", "compile_command"),
 )
 
 SOLVERS = (
