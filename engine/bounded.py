@@ -71,7 +71,7 @@ def read_text(path: str | os.PathLike, *, limit: int = MAX_FILE_BYTES, what: str
     try:
         return data.decode(encoding, errors)
     except UnicodeDecodeError as exc:
-        raise FormatError(f"{os.fspath(path)}: {what} is not {encoding} text "
+        raise FormatError(f"{os.fspath(path)}: {what} is not {encoding.upper()} text "
                           f"({exc.reason} at byte {exc.start})") from None
 
 

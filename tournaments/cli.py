@@ -72,8 +72,24 @@ def tournament(config_file, games, agents, fmt, games_per_pairing, instances, co
             setattr(config, attr, value)
     config.validate()
     default_name = Path(config_file).stem if config_file else "tournament"
-    folder = Path(config.out or Path("runs") / default_name)
+    folder = _out_folder(config.out or str(Path("runs") / default_name))
     _play_and_report(config, folder, resume, as_json)
+
+
+def _out_folder(out: str) -> Path:
+    """The result folder, created (one line if it cannot be: a file, /dev/null, /proc/...)."""
+    if "\x00" in out:
+        raise SpecError(f"--out {out!r}: the path holds a NUL character")
+    folder = Path(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise SpecError(f"--out {folder}: exists and is not a folder; give a folder") from None
+    except OSError as exc:
+        raise SpecError(f"--out {folder}: cannot create the folder ({exc.strerror})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SpecError(f"--out {folder}: the folder is not writable")
+    return folder
 
 
 def _standings(rows) -> object:
@@ -205,9 +221,11 @@ def ratings(folder, style, anchor):
     if not db.is_file():
         raise SpecError(f"{folder}: no results.sqlite here (is it a tournament --out folder?)")
     store = Store(db)
-    rows = store.rows()
-    fmt = (store.get_meta("config") or {}).get("format", "round-robin")
-    store.close()
+    try:
+        rows = store.rows()
+        fmt = store.stored_config().get("format", "round-robin")
+    finally:
+        store.close()
     if not rows:
         raise SpecError(f"{folder}: no finished game yet")
     _report(rows, fmt, anchor, style == "json", style or "table", Path(folder))

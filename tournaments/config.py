@@ -28,10 +28,19 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from varena.engine.errors import SpecError
+from varena.engine.bounded import read_bytes
+from varena.engine.errors import FormatError, SpecError
 from varena.engine.params import SEED_MAX
 
 FORMATS = ("round-robin", "gauntlet", "leaderboard")
+#: Limits checked before anything is built: the schedule is a list made before the first
+#: game, so a count of 10**9 must be refused, not allocated. Far above real tournaments.
+MAX_GAMES = 100_000
+MAX_AGENTS = 256
+MAX_CONCURRENCY = 512
+MAX_CONFIG_BYTES = 1024 * 1024
+_UPPER = {"games_per_pairing": MAX_GAMES, "concurrency": MAX_CONCURRENCY,
+          "opening_moves": 10_000, "instances": MAX_GAMES}
 
 
 @dataclass
@@ -61,38 +70,74 @@ class Config:
         if len(self.agents) < need:
             raise SpecError(f"tournament: {self.format} needs at least {need} agents "
                             f"(--agent NAME=SPEC), got {len(self.agents)}")
+        if len(self.agents) > MAX_AGENTS:
+            raise SpecError(f"tournament: {len(self.agents)} agents; accepted: up to {MAX_AGENTS}")
+        if len(self.games) > MAX_AGENTS:
+            raise SpecError(f"tournament: {len(self.games)} games; accepted: up to {MAX_AGENTS}")
         for name in self.agents:
-            if not name or not all(c.isalnum() or c in "_-.+" for c in name):
-                raise SpecError(f"tournament: bad agent name {name!r}; use letters, digits, _ - . +")
+            if not name or not all(c.isascii() and (c.isalnum() or c in "_-.+") for c in name):
+                raise SpecError(f"tournament: bad agent name {name[:40]!r}; use letters, digits, _ - . +")
         for what, value, low in (("games_per_pairing", self.games_per_pairing, 1),
                                  ("concurrency", self.concurrency, 1),
                                  ("opening_moves", self.opening_moves, 0),
                                  ("instances", self.instances, 1)):
-            if not _is_int(value) or value < low:
-                raise SpecError(f"tournament: {what}={value!r} is not accepted; accepted: integer >= {low}")
+            if not _is_int(value) or not low <= value <= _UPPER[what]:
+                raise SpecError(f"tournament: {what}={_short(value)} is not accepted; accepted: "
+                                f"integer {low}..{_UPPER[what]}")
         if not _is_int(self.seed) or not 0 <= self.seed <= SEED_MAX:
             raise SpecError(f"tournament: seed={self.seed!r} is not accepted; "
                             f"accepted: integer 0..{SEED_MAX}")
-        if self.sims is not None and (not _is_int(self.sims) or self.sims < 1):
-            raise SpecError(f"tournament: sims={self.sims!r} is not accepted; accepted: integer >= 1")
+        if self.sims is not None and (not _is_int(self.sims) or not 1 <= self.sims <= 10**7):
+            raise SpecError(f"tournament: sims={_short(self.sims)} is not accepted; accepted: "
+                            "integer 1..10000000")
         if self.move_time is not None and (isinstance(self.move_time, bool)
                                            or not isinstance(self.move_time, int | float)
                                            or not 0 < self.move_time <= 3600):
             raise SpecError(f"tournament: move_time={self.move_time!r} is not accepted; "
                             "accepted: seconds in (0, 3600]")
-        if self.max_moves is not None and (not _is_int(self.max_moves) or self.max_moves < 1):
-            raise SpecError(f"tournament: max_moves={self.max_moves!r} is not accepted; accepted: integer >= 1")
+        if self.max_moves is not None and (not _is_int(self.max_moves)
+                                           or not 1 <= self.max_moves <= 10**7):
+            raise SpecError(f"tournament: max_moves={_short(self.max_moves)} is not accepted; "
+                            "accepted: integer 1..10000000")
         for what in ("openings_file", "anchor", "out"):
             value = getattr(self, what)
-            if value is not None and (not isinstance(value, str) or (not value and what != "anchor")):
-                raise SpecError(f"tournament: {what}={value!r} is not accepted; accepted: a non-empty string")
+            if value is not None and (not isinstance(value, str) or (not value and what != "anchor")
+                                      or "\x00" in value):
+                raise SpecError(f"tournament: {what}={_short(value)} is not accepted; accepted: a "
+                                "non-empty string without NUL")
+        for text in [*self.games, *self.agents.values()]:
+            if not isinstance(text, str):
+                raise SpecError(f"tournament: spec {_short(text)} is not a string")
+            if "\x00" in text:
+                raise SpecError(f"tournament: spec {_short(text)} holds a NUL character")
+        total = self.scheduled_games()
+        if total > MAX_GAMES:
+            raise SpecError(f"tournament: {total} games scheduled ({len(self.games)} game(s), "
+                            f"{len(self.agents)} agents, {self.format}); accepted: up to "
+                            f"{MAX_GAMES}; lower games_per_pairing, instances or the agents")
         return self
+
+    def scheduled_games(self) -> int:
+        """An upper bound of the games the schedule holds (every agent playing every game),
+        computed without building it."""
+        n, games = len(self.agents), len(self.games)
+        if self.format == "leaderboard":
+            return games * n * self.instances
+        pairs = n - 1 if self.format == "gauntlet" else n * (n - 1) // 2
+        return games * pairs * self.games_per_pairing
 
     def schedule_json(self) -> dict[str, Any]:
         """The part of the config that fixes the schedule (a resume must match it)."""
         keep = ("games", "agents", "format", "games_per_pairing", "seed", "max_moves",
                 "opening_moves", "openings_file", "instances", "sims", "move_time")
         return {k: v for k, v in asdict(self).items() if k in keep}
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return f"<an integer of {value.bit_length()} bits>"  # repr of 5,000 digits raises
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _is_int(value: Any) -> bool:
@@ -102,15 +147,21 @@ def _is_int(value: Any) -> bool:
 
 def load_config(path: str | os.PathLike) -> Config:
     """Read a tournament TOML file; every mistake is one SpecError line naming the file."""
+    if "\x00" in os.fspath(path):
+        raise SpecError(f"config file {os.fspath(path)!r}: the path holds a NUL character")
     path = Path(path)
+    if not path.exists():
+        raise SpecError(f"{path}: no such config file")
+    try:  # bounded: '/dev/zero' or a FIFO is refused, not read for ever
+        raw = read_bytes(path, limit=MAX_CONFIG_BYTES, what="config file")
+    except FormatError as exc:
+        raise SpecError(str(exc)) from None
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such config file") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: not valid TOML ({exc})") from None
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read the config file ({exc.strerror})") from None
+        data = tomllib.loads(raw.decode("utf-8"))
+    except ValueError as exc:  # TOMLDecodeError, UnicodeDecodeError, an integer of 5,000 digits
+        raise SpecError(f"{path}: not valid TOML ({' '.join(str(exc).split())[:200]})") from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise SpecError(f"{path}: not valid TOML (arrays or tables nested too deeply)") from None
     known = {f.name for f in fields(Config)} - {"optional"}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -119,6 +170,8 @@ def load_config(path: str | os.PathLike) -> Config:
     table = data.pop("agents", {})
     if not isinstance(table, dict):
         raise SpecError(f"{path}: agents must be a table of NAME = \"SPEC\" lines ([agents])")
+    if len(table) > MAX_AGENTS:
+        raise SpecError(f"{path}: {len(table)} agents; accepted: up to {MAX_AGENTS}")
     for name, value in table.items():
         if isinstance(value, str):
             agents[name] = value
@@ -127,7 +180,7 @@ def load_config(path: str | os.PathLike) -> Config:
             if value.get("optional"):
                 optional.append(name)
         else:
-            raise SpecError(f"{path}: agent {name!r} must be a spec string or a table with 'spec'")
+            raise SpecError(f"{path}: agent {name[:40]!r} must be a spec string or a table with 'spec'")
     if isinstance(data.get("games"), str):
         data["games"] = [data["games"]]
     try:

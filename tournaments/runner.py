@@ -89,15 +89,18 @@ def make_opening(game, moves: int, rng: np.random.Generator) -> tuple[int, ...]:
     return tuple(out)
 
 
+OPENINGS_MAX_BYTES = 16 * 1024 * 1024
+
+
 def _read_openings(path: str, game) -> list[tuple[int, ...]]:
     """An opening file: one opening per line, move names separated by spaces; '#' comments."""
     openings = []
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise SpecError(f"openings file {path}: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"openings file {path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    from varena.engine.bounded import read_text
+
+    try:  # bounded: '/dev/zero' or a FIFO is refused, not read for ever
+        lines = read_text(path, limit=OPENINGS_MAX_BYTES, what="openings file").splitlines()
+    except VarenaError as exc:
+        raise SpecError(str(exc)) from None
     for number, line in enumerate(lines, 1):
         line = line.split("#")[0].strip()
         if not line:
@@ -235,6 +238,9 @@ def play_task(task: Task) -> dict:
 def _worker_init() -> None:
     # Ctrl-C belongs to the parent, which decides to finish or discard games in flight.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from varena.engine.lifeline import watch_parent
+
+    watch_parent()  # a parent killed with SIGKILL leaves no worker behind
 
 
 def _file_name(index: int, key: str, suffix: str) -> str:

@@ -29,6 +29,7 @@ from varena.engine.errors import CheckpointError
 
 FORMAT = "varena-checkpoint/1"
 META_KEY = "varena"
+MAX_INT_DIGITS = 30
 
 
 def save_checkpoint(path: str | os.PathLike, module: torch.nn.Module, metadata: dict[str, Any]) -> Path:
@@ -55,9 +56,12 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     if raw is None:
         raise CheckpointError(f"{path}: no varena metadata (not a varena checkpoint)")
     try:
-        meta = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{path}: varena metadata is not valid JSON: {exc}") from None
+        meta = json.loads(raw, parse_int=_bounded_int)
+    except RecursionError:  # json recurses per nesting level: 100,000 '[' is hostile
+        raise CheckpointError(f"{path}: varena metadata is nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, or an integer beyond MAX_INT_DIGITS
+        raise CheckpointError(f"{path}: varena metadata is not valid JSON: "
+                              f"{' '.join(str(exc).split())[:200]}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         got = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
         raise CheckpointError(f"{path}: checkpoint format {got!r}; expected {FORMAT!r}")
@@ -114,6 +118,13 @@ def _compare(path: Path | str | os.PathLike, tensors: dict[str, tuple[int, ...]]
         problems.append("shape mismatch: " + _list(shapes))
     if problems:
         raise CheckpointError(f"{path}: weights do not fit the network; " + "; ".join(problems))
+
+
+def _bounded_int(text: str) -> int:
+    # Python refuses more than 4,300 digits with a bare ValueError; no config needs 30.
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of {len(text)} digits (accepted: up to {MAX_INT_DIGITS})")
+    return int(text)
 
 
 def _existing(path: str | os.PathLike) -> Path:
