@@ -256,7 +256,7 @@ class Failure:
     """A scheduled game that raised instead of finishing (played again on --resume)."""
 
     key: str
-    error: str
+    error: str  # the exception in one line; a plugin's names its distribution
 
 
 def run(config: Config, out: Path, *, resume: bool = False,
@@ -315,7 +315,7 @@ def run(config: Config, out: Path, *, resume: bool = False,
             on_result(row, count[0], total)
 
     def fail(task: Task, exc: BaseException) -> None:
-        failure = Failure(task.key, f"{type(exc).__name__}: {exc}")
+        failure = Failure(task.key, host.blame(exc) or f"{type(exc).__name__}: {exc}")
         failures.append(failure)
         log.error("game %s failed: %s (it is played again on --resume)", task.key, failure.error)
         if on_failure is not None:

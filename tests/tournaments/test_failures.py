@@ -60,7 +60,8 @@ def _config(agents, **kw):
 @pytest.mark.parametrize("concurrency", [1, 2])
 def test_a_tournament_where_no_game_can_be_played_fails(boom, tmp_path, concurrency):
     with pytest.raises(GamesFailedError, match=r"no game could be played: all 2 failed \(the first, "
-                                               r"gomoku:\S+\|a\|b\|\d: RuntimeError: boom\)"):
+                                               r"gomoku:\S+\|a\|b\|\d: plugin distribution 'varena-boom' failed: "
+                                               r"RuntimeError: boom \(in select_actions, varena_boom.py:\d+\)\)"):
         run(_config({"a": "boom", "b": "random"}, concurrency=concurrency), tmp_path)
 
 
@@ -69,7 +70,9 @@ def test_failed_games_are_counted_and_played_again_on_resume(boom, tmp_path):
     store = run(_config({"a": "random", "b": "random", "c": "boom"}), tmp_path,
                 on_failure=failed.append)
     assert len(store.rows()) == 2 and len(failed) == 4
-    assert all(f.error == "RuntimeError: boom" and "|c|" in f.key for f in failed)
+    assert all("|c|" in f.key for f in failed)
+    assert all(f.error.startswith("plugin distribution 'varena-boom' failed: RuntimeError: boom (in "
+                                  "select_actions, varena_boom.py:") for f in failed)
     store.close()
     again = []
     with pytest.raises(GamesFailedError, match="all 4 failed"):  # nothing new could be played
