@@ -45,20 +45,25 @@ def resolve_command(cmd: str | None) -> list[str]:
     """Split ``cmd`` and find its program on PATH or in the games folders; SpecError if absent."""
     if not cmd or not cmd.strip():
         raise SpecError("parameter cmd is required, e.g. cmd=\"gnugo --mode gtp\"")
+    if "\x00" in cmd:
+        raise SpecError(f"cmd={cmd[:60]!r}: holds a NUL character")
     try:
         argv = shlex.split(cmd)
     except ValueError as exc:
         raise SpecError(f"cmd={cmd!r}: {exc}") from None
     prog = argv[0]
-    found = shutil.which(prog)
-    if found is None and os.sep not in prog:
-        for folder in EXTRA_BIN_DIRS:
-            candidate = Path(folder) / prog
-            if candidate.is_file() and os.access(candidate, os.X_OK):
-                found = str(candidate)
-                break
+    try:  # a name of 100,000 characters is "not found", not an OSError
+        found = shutil.which(prog)
+        if found is None and os.sep not in prog:
+            for folder in EXTRA_BIN_DIRS:
+                candidate = Path(folder) / prog
+                if candidate.is_file() and os.access(candidate, os.X_OK):
+                    found = str(candidate)
+                    break
+    except (OSError, ValueError):
+        found = None
     if found is None:
-        raise SpecError(f"program {prog!r} not found on PATH or in {', '.join(EXTRA_BIN_DIRS)}")
+        raise SpecError(f"program {prog[:80]!r} not found on PATH or in {', '.join(EXTRA_BIN_DIRS)}")
     return [found, *argv[1:]]
 
 

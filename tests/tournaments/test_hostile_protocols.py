@@ -137,3 +137,15 @@ def test_engine_output_fuzz_long(tmp_path_factory, protocol, data, rng):
 
 def test_nasty_tokens_include_the_classics():
     assert HUGE in NASTY and "١٢" in NASTY
+
+
+@pytest.mark.parametrize("cmd, fragment", [
+    ('"ls\x00x"', "NUL"), ('"' + "a" * 100_000 + '"', "not found"), ('"/dev/null"', "not found"),
+    ('"/tmp"', "not found"), ("\"'unclosed\"", "No closing quotation"),
+])
+def test_engine_command_is_checked_in_one_line(cmd, fragment):
+    from varena.engine.errors import SpecError
+
+    game = get_host().make_game("go:size=5")
+    with pytest.raises(SpecError, match=fragment):
+        get_host().make_agent(f"gtp:cmd={cmd}", game, 0)
