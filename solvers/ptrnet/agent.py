@@ -77,8 +77,11 @@ class PtrNetSolver(Solver):
                 raise CheckpointError(f"ptrnet: checkpoint {c['checkpoint']!r} solves "
                                       f"{self.meta['problem']!r}, not {game.name!r}")
         else:
+            from varena.solvers.ptrnet.config import INDEX_ORDERED
+
             self.net = new_network(NetConfig(arch=c["arch"], item_dims=info.item_dims, d=64,
-                                             layers=2, heads=4, ff=128), seed=seed)
+                                             layers=2, heads=4, ff=128,
+                                             index_feature=info.name in INDEX_ORDERED), seed=seed)
             self.meta = {}
         if game.n > self.net.cfg.max_n:
             raise SpecError(f"ptrnet: game {game.spec!r} has n={game.n}; this network accepts "

@@ -16,6 +16,7 @@ from varena.engine.params import SEED_MAX, Param, bind
 from varena.solvers.ptrnet.env import PROBLEMS
 from varena.solvers.ptrnet.networks import ARCHS, NetConfig
 
+INDEX_ORDERED = frozenset({"convex_hull", "delaunay"})
 RUNNER_KEYS = frozenset({"solver", "trainer", "metrics", "description", "name"})
 
 COMMON = (
@@ -34,6 +35,8 @@ COMMON = (
     Param("ff", int, 512, "feed-forward width (attention)", 8, 8192),
     Param("glimpses", int, 1, "glimpses before pointing (lstm)", 0, 4),
     Param("clip", float, 10.0, "logit clipping C*tanh (0: none)", 0.0, 100.0),
+    Param("index_feature", bool, None, "give the network each item's index (default: true "
+          "for convex_hull and delaunay, whose labels are ordered by index)"),
     Param("batch", int, 128, "instances per learner step", 1, 65536),
     Param("lr", float, 1e-3, "AdamW learning rate", 1e-7, 10.0),
     Param("weight_decay", float, 0.0, "AdamW weight decay", 0.0, 1.0),
@@ -78,8 +81,12 @@ class TrainConfig:
         dims = PROBLEMS[v["problem"]].item_dims
         if v["arch"] == "attention" and v["d"] % v["heads"]:
             raise SpecError(f"ptrnet config: d={v['d']} is not a multiple of heads={v['heads']}")
+        index = v["index_feature"]
+        if index is None:
+            index = v["problem"] in INDEX_ORDERED
         return NetConfig(arch=v["arch"], item_dims=dims, d=v["d"], layers=v["layers"],
-                         heads=v["heads"], ff=v["ff"], glimpses=v["glimpses"], clip=v["clip"])
+                         heads=v["heads"], ff=v["ff"], glimpses=v["glimpses"], clip=v["clip"],
+                         index_feature=bool(index))
 
 
 def check_config(config: dict[str, Any], trainer: str, extra: tuple[Param, ...]) -> TrainConfig:

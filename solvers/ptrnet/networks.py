@@ -51,6 +51,10 @@ class NetConfig:
     glimpses: int = 1
     clip: float = 10.0
     max_n: int = 1000
+    #: Add each item's index (i / n) as a feature. Hull and Delaunay labels are ordered by
+    #: index (a hull starts at its lowest index, triangles are sorted triples), which a
+    #: permutation-equivariant encoder cannot otherwise see.
+    index_feature: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,6 +88,14 @@ def _safe(mask: torch.Tensor) -> torch.Tensor:
     return mask
 
 
+def _with_index(x: torch.Tensor, cfg: NetConfig) -> torch.Tensor:
+    if not cfg.index_feature:
+        return x
+    b, n, _ = x.shape
+    idx = torch.arange(n, device=x.device, dtype=x.dtype) / n
+    return torch.cat([x, idx.expand(b, n)[..., None]], dim=2)
+
+
 def _clip(u: torch.Tensor, clip: float) -> torch.Tensor:
     return clip * torch.tanh(u) if clip > 0 else u
 
@@ -99,7 +111,7 @@ class LstmPointer(nn.Module):
         super().__init__()
         self.cfg = cfg
         d = cfg.d
-        self.embed = nn.Linear(cfg.item_dims, d)
+        self.embed = nn.Linear(cfg.item_dims + cfg.index_feature, d)
         self.encoder = nn.LSTM(d, d, batch_first=True)
         self.cell = nn.LSTMCell(d, d)
         self.end_memory = nn.Parameter(torch.randn(d) / math.sqrt(d))
@@ -115,7 +127,7 @@ class LstmPointer(nn.Module):
 
     def encode(self, x: torch.Tensor) -> Tensors:
         b = x.shape[0]
-        emb = self.embed(x)
+        emb = self.embed(_with_index(x, self.cfg))
         mem, (h, c) = self.encoder(emb)
         mem = torch.cat([mem, self.end_memory.expand(b, 1, -1)], dim=1)
         enc = {"mem": mem, "ref": self.w_ref(mem),
@@ -176,7 +188,7 @@ class AttentionPointer(nn.Module):
         super().__init__()
         self.cfg = cfg
         d = cfg.d
-        self.embed = nn.Linear(cfg.item_dims, d)
+        self.embed = nn.Linear(cfg.item_dims + cfg.index_feature, d)
         self.end_token = nn.Parameter(torch.randn(d) / math.sqrt(d))
         self.placeholder = nn.Parameter(torch.randn(d) / math.sqrt(d))
         layer = nn.TransformerEncoderLayer(d, cfg.heads, cfg.ff, dropout=0.0, batch_first=True,
@@ -191,7 +203,7 @@ class AttentionPointer(nn.Module):
 
     def encode(self, x: torch.Tensor) -> Tensors:
         b, n, _ = x.shape
-        h = torch.cat([self.embed(x), self.end_token.expand(b, 1, -1)], dim=1)
+        h = torch.cat([self.embed(_with_index(x, self.cfg)), self.end_token.expand(b, 1, -1)], dim=1)
         h = self.norm(self.encoder(h))
         k, v, lk = self.w_kvl(h).chunk(3, dim=-1)
         ext = torch.cat([h, self.placeholder.expand(b, 1, -1)], dim=1)  # row n+1: "none yet"

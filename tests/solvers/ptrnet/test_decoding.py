@@ -140,3 +140,19 @@ def test_sampling_is_seeded():
     a = decode(m, g, states, DecodeOptions("sample", samples=4), torch.Generator().manual_seed(7))
     b = decode(m, g, states, DecodeOptions("sample", samples=4), torch.Generator().manual_seed(7))
     assert np.array_equal(a.actions, b.actions)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("spec", ["tsp:n=9", "convex_hull:n=11", "delaunay:n=7"])
+def test_teacher_forcing_in_one_pass_equals_step_by_step(spec, arch):
+    from varena.solvers.ptrnet.data import labelled
+    from varena.solvers.ptrnet.decoding import teacher_forced
+
+    g = game(spec)
+    m = net_for(g, arch, seed=4)
+    items, labels = labelled(g, 6, seed=2)
+    states = np.stack([g.state_of(x) for x in items])
+    step_by_step = rollout(m, g, states, forced=labels).logp
+    one_pass, steps = teacher_forced(m, g, states, labels)
+    torch.testing.assert_close(one_pass.detach(), step_by_step, rtol=1e-4, atol=1e-4)
+    assert steps.tolist() == (labels >= 0).sum(axis=1).tolist()

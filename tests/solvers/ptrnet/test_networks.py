@@ -10,10 +10,11 @@ from varena.solvers.ptrnet.networks import NetConfig
 from .helpers import ARCHS, net
 
 
+@pytest.mark.parametrize("index", [False, True])
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("n", [1, 3, 17, 60])
-def test_shapes_on_any_n(arch, n):
-    m = net(arch)
+def test_shapes_on_any_n(arch, n, index):
+    m = net(arch, index_feature=index)
     x = torch.rand(4, n, 2)
     enc = m.encode(x)
     st = m.start(enc)
@@ -65,3 +66,27 @@ def test_bad_network_configs():
         NetConfig.from_dict({"arch": "attention", "d": 10, "heads": 4})
     with pytest.raises(CheckpointError, match="unknown network config keys"):
         NetConfig.from_dict({"arch": "lstm", "depth": 3})
+
+
+def test_the_index_feature_lets_the_set_encoder_see_the_order():
+    """Hull and Delaunay labels are ordered by index: with the feature, a permutation of
+    the input is no longer just a permutation of the output."""
+    m = net("attention", index_feature=True)
+    x = torch.rand(1, 8, 2)
+    perm = torch.arange(7, -1, -1)
+    mask = torch.ones(1, 9, dtype=torch.bool)
+    with torch.no_grad():
+        a = m.logits(e := m.encode(x), m.start(e), mask)
+        b = m.logits(e2 := m.encode(x[:, perm]), m.start(e2), mask)
+    assert not torch.allclose(b[:, :8], a[:, perm])
+
+
+def test_index_feature_defaults_follow_the_problem():
+    from varena.solvers.ptrnet.config import SUPERVISED, check_config
+
+    for problem, want in (("tsp", False), ("convex_hull", True), ("delaunay", True)):
+        cfg = check_config({"problem": problem, "sizes": [6]}, "supervised", SUPERVISED)
+        assert cfg.net_config().index_feature is want
+    cfg = check_config({"problem": "delaunay", "sizes": [6], "index_feature": False},
+                       "supervised", SUPERVISED)
+    assert cfg.net_config().index_feature is False
