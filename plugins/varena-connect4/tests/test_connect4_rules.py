@@ -124,6 +124,29 @@ def test_playout_kernel_plays_legal_games():
         assert value == (0.0 if res == R.DRAW else 1.0 if res == 1 else -1.0)
 
 
+@pytest.mark.parametrize("width,height,k", [(7, 6, 4), (5, 4, 4), (4, 4, 3), (9, 6, 5),
+                                            (4, 12, 4), (8, 7, 2)])
+def test_bitboard_playout_plays_the_cell_playout_game(width, height, k):
+    """Boards with W * (H + 1) <= 64 play out on bitboards; from the same seed they must play
+    the very game the cell-array playout plays (same draws, same end, same final state)."""
+    g = ConnectFour(width=width, height=height, k=k)
+    rng = np.random.default_rng(width * height * k)
+    for seed in range(200):
+        s = g.initial_state()
+        for _ in range(rng.integers(0, 8)):
+            legal = np.flatnonzero(g.legal_mask(s))
+            if not legal.size:
+                break
+            s = g.play(s, int(rng.choice(legal)))
+        if g.outcome(s)[0]:
+            assert g.kernels.playout(s.copy(), seed) == g.outcome(s)[1]
+            continue
+        cells, bits = s.copy(), s.copy()
+        value = R._playout_cells(cells, seed)
+        assert R._playout_bits(bits, seed) == value and np.array_equal(bits, cells), seed
+        assert g.kernels.playout(s, seed) == value and np.array_equal(s, cells)
+
+
 def test_playout_is_uniform_over_columns():
     """Two cells are left, in columns 3 and 4, and neither disc ends the game, so the
     playout's last disc tells its first: each column about half the time."""

@@ -147,12 +147,8 @@ def _xorshift(x):
 
 
 @njit(cache=True)
-def playout(state, seed):
-    """Play ``state`` to the end with uniformly random legal columns (in place).
-
-    The open columns sit in a pool with their landing rows; a full column leaves the pool.
-    Returns the value for the player to move at the start.
-    """
+def _playout_cells(state, seed):
+    """:func:`playout` on the cell array, for boards too big for one 64-bit word."""
     me = state[TURN]
     w, h = np.int64(state[W]), np.int64(state[H])
     k = np.int64(state[K])
@@ -189,6 +185,99 @@ def playout(state, seed):
     if res == DRAW:
         return 0.0
     return 1.0 if res == me + 1 else -1.0
+
+
+@njit(cache=True)
+def _line_in(b, shift, k):
+    """Whether bitboard ``b`` holds k set bits in a row, ``shift`` apart."""
+    m = b
+    for i in range(1, k):
+        m &= b >> np.uint64(shift * i)
+        if m == np.uint64(0):
+            return False
+    return True
+
+
+@njit(cache=True)
+def _playout_bits(state, seed):
+    """:func:`playout` on two 64-bit boards: bit ``c * (H + 1) + r`` is column c, row r
+    counted from the bottom; the spare bit on top of each column stops lines from wrapping,
+    so a line of k is k bits in a row 1 (vertical), H + 1 (horizontal), H + 2 or H apart."""
+    me = state[TURN]
+    w, h = np.int64(state[W]), np.int64(state[H])
+    k = np.int64(state[K])
+    hp = h + 1
+    board = state[HEADER:]
+    mine = np.zeros(2, dtype=np.uint64)
+    heights = np.zeros(w, dtype=np.int64)
+    cols = np.empty(w, dtype=np.int64)
+    m = 0
+    for c in range(w):
+        for r in range(h):  # r counts from the bottom
+            v = board[(h - 1 - r) * w + c]
+            if v == EMPTY:
+                break
+            mine[v - 1] |= np.uint64(1) << np.uint64(c * hp + r)
+            heights[c] = r + 1
+        if heights[c] < h:
+            cols[m] = c
+            m += 1
+    played = np.empty(w * h, dtype=np.int64)
+    n = 0
+    turn = np.int64(state[TURN])
+    count = np.int64(state[COUNT])
+    result = RUNNING
+    rng = _mix(np.uint64(seed & 0x7FFFFFFFFFFFFFFF) + np.uint64(0x9E3779B97F4A7C15))
+    while True:
+        rng = _xorshift(rng)
+        j = np.int64((rng >> np.uint64(33)) % np.uint64(m))
+        c = cols[j]
+        r = heights[c]
+        b = mine[turn] | (np.uint64(1) << np.uint64(c * hp + r))
+        mine[turn] = b
+        heights[c] = r + 1
+        if r + 1 == h:
+            m -= 1
+            cols[j] = cols[m]
+        played[n] = (h - 1 - r) * w + c
+        n += 1
+        count += 1
+        if (_line_in(b, 1, k) or _line_in(b, hp, k) or _line_in(b, hp + 1, k)
+                or _line_in(b, hp - 1, k)):
+            result = turn + 1
+        elif count >= w * h:
+            result = DRAW
+        turn = 1 - turn
+        if result != RUNNING:
+            break
+    # Write the game into the state, as the rules would have left it.
+    color = state[TURN] + 1
+    for i in range(n):
+        board[played[i]] = color
+        color = 3 - color
+    state[TURN] = turn
+    state[COUNT] = count
+    state[LAST] = played[n - 1]
+    state[RESULT] = result
+    if result == DRAW:
+        return 0.0
+    return 1.0 if result == me + 1 else -1.0
+
+
+@njit(cache=True)
+def playout(state, seed):
+    """Play ``state`` to the end with uniformly random legal columns (in place).
+
+    The open columns sit in a pool; a full column leaves it. Boards with W * (H + 1) <= 64
+    play on bitboards, larger ones on the cells. Returns the value for the player to move
+    at the start.
+    """
+    if state[RESULT] != RUNNING:
+        res = state[RESULT]
+        return 0.0 if res == DRAW else -1.0
+    if np.int64(state[W]) * (np.int64(state[H]) + 1) <= 64:
+        return _playout_bits(state, seed)
+    return _playout_cells(state, seed)
 
 
 @njit(cache=True)
