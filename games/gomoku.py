@@ -74,7 +74,7 @@ class Gomoku(NumbaGame):
             raise SpecError(f"gomoku: rule=renju needs k=5 (got k={self.k})")
         self.rule_id = R.RULES.index(rule)
         self.num_actions = self.width * self.height
-        self.state_len = R.HEADER + self.num_actions
+        self.state_len = R.state_len(self.width, self.height, self.rule_id)
         self.max_moves = self.num_actions
         self.num_symmetries = 8 if self.width == self.height else 4
         self._maps = [self._symmetry_map(s) for s in range(self.num_symmetries)]
@@ -99,9 +99,12 @@ class Gomoku(NumbaGame):
                 raise IllegalMoveError(f"cannot tell who is to move ({nb} black, {nw} white stones)")
             to_play = 0 if nb == nw else 1
         s = self.initial_state()
-        s[R.HEADER:] = cells
+        n = self.num_actions
+        s[R.HEADER:R.HEADER + n] = cells
+        if self.rule == "renju":
+            s[R.HEADER + n:] = 0  # statuses not known: rebuilt by the next step
         s[R.TURN], s[R.COUNT] = int(to_play), nb + nw
-        board_view = s[R.HEADER:]
+        board_view = s[R.HEADER:R.HEADER + n]
         last_color = 2 - int(to_play)
         for cell in np.flatnonzero(cells == last_color):
             if R.wins_at(board_view, self.width, self.height, self.k, self.rule_id, int(cell)):
@@ -115,7 +118,8 @@ class Gomoku(NumbaGame):
 
     def board(self, state: np.ndarray) -> np.ndarray:
         """The cells as int ``[height, width]`` (0 empty, 1 black, 2 white); row 0 on top."""
-        return np.asarray(state[R.HEADER:], dtype=np.int64).reshape(self.height, self.width)
+        cells = state[R.HEADER:R.HEADER + self.num_actions]
+        return np.asarray(cells, dtype=np.int64).reshape(self.height, self.width)
 
     def forbidden(self, state: np.ndarray) -> np.ndarray:
         """Bool ``[num_actions]``: empty cells where black may not play now (renju)."""
@@ -186,7 +190,7 @@ class Gomoku(NumbaGame):
         """
         states = np.atleast_2d(states)
         b, t = len(states), self.num_actions
-        cells = states[:, R.HEADER:]
+        cells = states[:, R.HEADER:R.HEADER + t]
         me = (states[:, R.TURN] + 1)[:, None]
         feats = np.zeros((b, t, 4), dtype=np.float32)
         feats[..., 0] = cells == me
@@ -229,7 +233,10 @@ class Gomoku(NumbaGame):
         self._check_symmetry(k)
         source, perm = self._maps[k]
         out = np.array(states, copy=True)
-        out[..., R.HEADER:] = states[..., R.HEADER + source]
+        n = self.num_actions
+        out[..., R.HEADER:R.HEADER + n] = states[..., R.HEADER + source]
+        if self.rule == "renju":  # the rules are symmetric: the statuses move with the cells
+            out[..., R.HEADER + n:R.HEADER + 2 * n] = states[..., R.HEADER + n + source]
         last = out[..., R.LAST]
         out[..., R.LAST] = np.where(last >= 0, perm[np.maximum(last, 0)], -1)
         return out

@@ -19,6 +19,15 @@ index       meaning
 Cells follow: ``state[HEADER + row * W + col]`` is 0 empty, 1 black, 2 white; row 0 is the
 top row. An action is a cell index ``row * W + col``.
 
+Renju states carry ``W*H + 1`` more items: black's status at every cell (0 not known,
+1 allowed, 2 forbidden, 3 decided only by the recursive false-three check), then a flag
+that the statuses are valid. Whether a black stone on ``c`` is forbidden depends only on
+the cells of the four lines through ``c``, except through the false-three recursion; so
+``step`` re-decides the empty cells on the four lines of the new stone (any colour) and
+keeps the others, ``legal_mask`` reads the statuses and runs the full check only on the
+status-3 cells. States built otherwise (a playout, :meth:`Gomoku.position`) clear the flag;
+the next ``step`` rebuilds every status, ``legal_mask`` until then decides from scratch.
+
 Rules (checked only around the last move):
 - freestyle: a line of k or more wins;
 - standard: exactly k wins, an overline (k+1 or more) does not;
@@ -34,7 +43,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from varena.games.gomoku_renju import forbidden, forbidden_mask, has_unforbidden
+from varena.games.gomoku_renju import _enter, forbidden, forbidden_mask, has_unforbidden
 
 HEADER = 8
 W, H, K, RULE, TURN, COUNT, LAST, RESULT = range(HEADER)
@@ -49,10 +58,21 @@ DR = np.array([0, 1, 1, 1], dtype=np.int64)
 DC = np.array([1, 0, 1, -1], dtype=np.int64)
 
 
+ALLOWED, FORBIDDEN, RECURSIVE = 1, 2, 3
+
+
+def state_len(width: int, height: int, rule: int) -> int:
+    """Items of a state: header, cells, and for renju the statuses and their flag."""
+    n = width * height
+    return HEADER + n + (n + 1 if rule == RENJU else 0)
+
+
 def new_state(width: int, height: int, k: int, rule: int) -> np.ndarray:
-    """An empty board of the given configuration (int16 ``[HEADER + width*height]``)."""
-    s = np.zeros(HEADER + width * height, dtype=STATE_DTYPE)
+    """An empty board of the given configuration (int16 ``[state_len(...)]``)."""
+    s = np.zeros(state_len(width, height, rule), dtype=STATE_DTYPE)
     s[W], s[H], s[K], s[RULE], s[LAST] = width, height, k, rule, -1
+    if rule == RENJU:  # nothing is forbidden on an empty board
+        s[HEADER + width * height:] = ALLOWED
     return s
 
 
@@ -136,8 +156,61 @@ def _finish_move(state, cell, renju_draw):
         state[RESULT] = color
     elif state[COUNT] >= w * h:
         state[RESULT] = DRAW
-    elif renju_draw and state[RULE] == RENJU and color == WHITE and not has_unforbidden(board, w, h):
+    elif renju_draw and state[RULE] == RENJU and color == WHITE and not _black_can_play(state):
         state[RESULT] = DRAW
+
+
+@njit(cache=True)
+def _status(board, w, h, cell):
+    """Black's status on the empty ``cell`` from the cells of its four lines (or RECURSIVE)."""
+    r = _enter(board, w, h, cell)
+    if r == 2:  # _enter left its trial stone: the answer needs the recursion
+        board[cell] = EMPTY
+        return RECURSIVE
+    return FORBIDDEN if r == 1 else ALLOWED
+
+
+@njit(cache=True)
+def _update_statuses(state, cell):
+    """After a stone on ``cell``: re-decide the empty cells of its four lines (all cells
+    when the statuses were not valid). The board is restored after each trial stone."""
+    w, h = np.int64(state[W]), np.int64(state[H])
+    n = w * h
+    board = state[HEADER:HEADER + n]
+    status = state[HEADER + n:HEADER + 2 * n]
+    if state[HEADER + 2 * n] == 0:
+        for i in range(n):
+            status[i] = _status(board, w, h, i) if board[i] == EMPTY else 0
+        state[HEADER + 2 * n] = 1
+        return
+    status[cell] = 0  # occupied: no status, so equal boards give equal states
+    r0, c0 = cell // w, cell % w
+    for d in range(4):
+        dr, dc = DR[d], DC[d]
+        for sign in (-1, 1):
+            r, c = r0 + sign * dr, c0 + sign * dc
+            while 0 <= r < h and 0 <= c < w:
+                i = r * w + c
+                if board[i] == EMPTY:
+                    status[i] = _status(board, w, h, i)
+                r += sign * dr
+                c += sign * dc
+
+
+@njit(cache=True)
+def _black_can_play(state):
+    """Whether black has an empty cell that is not forbidden (renju)."""
+    w, h = np.int64(state[W]), np.int64(state[H])
+    n = w * h
+    board = state[HEADER:HEADER + n]
+    if state[HEADER + 2 * n] == 0:
+        return has_unforbidden(board, w, h)
+    for i in range(n):
+        if board[i] == EMPTY:
+            st = state[HEADER + n + i]
+            if st == ALLOWED or (st == RECURSIVE and not forbidden(board, w, h, i, 0)):
+                return True
+    return False
 
 
 @njit(cache=True)
@@ -146,6 +219,8 @@ def step(state, action, out):
     if out.ctypes.data != state.ctypes.data:  # in place: nothing to copy
         out[:] = state
     out[HEADER + action] = out[TURN] + 1
+    if out[RULE] == RENJU:
+        _update_statuses(out, action)
     _finish_move(out, action, True)
 
 
@@ -160,11 +235,14 @@ def legal_mask(state, out):
     for i in range(n):
         out[i] = state[HEADER + i] == EMPTY
     if state[RULE] == RENJU and state[TURN] == 0:
-        board = state[HEADER:].copy()  # the detector writes trial stones
         w, h = np.int64(state[W]), np.int64(state[H])
+        valid = state[HEADER + 2 * n] != 0
+        board = state[HEADER:HEADER + n].copy()  # the detector writes trial stones
         for i in range(n):
-            if out[i] and forbidden(board, w, h, i, 0):
-                out[i] = False
+            if out[i]:
+                st = state[HEADER + n + i] if valid else RECURSIVE
+                if st == FORBIDDEN or (st == RECURSIVE and forbidden(board, w, h, i, 0)):
+                    out[i] = False
 
 
 @njit(cache=True)
@@ -174,7 +252,8 @@ def forbidden_cells(state, out):
     for i in range(n):
         out[i] = False
     if state[RULE] == RENJU:
-        forbidden_mask(state[HEADER:].copy(), np.int64(state[W]), np.int64(state[H]), out)
+        w, h = np.int64(state[W]), np.int64(state[H])
+        forbidden_mask(state[HEADER:HEADER + w * h].copy(), w, h, out)
 
 
 @njit(cache=True)
@@ -223,6 +302,8 @@ def playout(state, seed):
             pool[m] = i
             m += 1
     renju = state[RULE] == RENJU
+    if renju:  # the playout does not keep the statuses
+        state[HEADER + 2 * n] = 0
     rng = _mix(np.uint64(seed & 0x7FFFFFFFFFFFFFFF) + np.uint64(0x9E3779B97F4A7C15))
     while state[RESULT] == RUNNING:
         window = m

@@ -252,6 +252,40 @@ def test_dense_renju_boards_match_reference(seed, n, density):
         assert got[cell] == ref.forbidden(rows, r, c), (r, c, board)
 
 
+@pytest.mark.parametrize("size", [9, 15])
+def test_renju_statuses_follow_the_moves(size):
+    """The statuses that step keeps equal a rebuild from scratch after every move, from
+    the empty board, from a position() and from a transformed state."""
+    g = make(f"gomoku:size={size},rule=renju")
+    n = g.num_actions
+    rng = np.random.default_rng(size)
+    flag = R.HEADER + 2 * n
+
+    def scratch(s: np.ndarray) -> np.ndarray:
+        t = s.copy()
+        t[flag] = 0
+        R._update_statuses(t, 0)  # the flag is clear: every status is rebuilt
+        return t
+
+    starts = [g.initial_state()]
+    for _ in range(12):
+        starts[0] = g.play(starts[0], int(rng.choice(np.flatnonzero(g.legal_mask(starts[0])))))
+    starts.append(g.position(g.board(starts[0])))
+    starts.append(g.transform_states(starts[0][None], 5)[0])
+    for s in starts:
+        for _ in range(60):
+            if g.outcome(s)[0]:
+                break
+            mask = g.legal_mask(s)
+            if s[flag]:
+                assert np.array_equal(s, scratch(s)), g.render(s)
+                uncached = s.copy()
+                uncached[flag] = 0
+                assert np.array_equal(mask, g.legal_mask(uncached)), g.render(s)
+            s = g.play(s, int(rng.choice(np.flatnonzero(mask))))
+        assert s[flag] == 1
+
+
 @pytest.mark.parametrize("rule", RULES)
 def test_playout_ends_consistently(rule):
     g = make(f"gomoku:size=9,rule={rule}")
@@ -318,7 +352,8 @@ def test_tokens_mark_renju_forbidden_cells():
     assert make("gomoku").tokens(s[None]).features[..., 3].sum() == 0
 
 
-@pytest.mark.parametrize("spec", ["gomoku:size=6", "gomoku:width=7,height=5"])
+@pytest.mark.parametrize("spec", ["gomoku:size=6", "gomoku:width=7,height=5",
+                                  "gomoku:size=9,rule=renju"])
 def test_symmetries_commute_with_moves(spec):
     g = make(spec)
     rng = np.random.default_rng(1)
