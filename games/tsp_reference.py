@@ -10,6 +10,7 @@ EUC_2D, so rounding costs at most 0.5e-6 per edge.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import numba
 import numpy as np
@@ -92,18 +93,19 @@ def _lkh_text(problem: TspProblem) -> str:
     """The problem in TSPLIB text, integer costs (floats scaled by SCALE)."""
     from varena.games import tsplib
 
-    if isinstance(problem.origin, tsplib.TsplibInstance):
-        return tsplib.dumps(problem.origin)
+    if isinstance(problem.origin, tsplib.TsplibInstance) and problem.kind != EXPLICIT:
+        # LKH's parser is strict: a plain name, no comments (a file's own can trip it)
+        return tsplib.dumps(replace(problem.origin, name="varena", comments=(), display=None))
     if problem.kind == EUCLID:
-        inst = tsplib.TsplibInstance(name=problem.name or "varena", dimension=problem.n,
+        inst = tsplib.TsplibInstance(name="varena", dimension=problem.n,
                                      edge_weight_type="EUC_2D", coords=problem.xy * SCALE)
     elif problem.kind == EXPLICIT:
         m = problem.matrix if problem.integral else np.rint(problem.matrix * SCALE)
-        inst = tsplib.TsplibInstance(name=problem.name or "varena", dimension=problem.n,
+        inst = tsplib.TsplibInstance(name="varena", dimension=problem.n,
                                      edge_weight_type="EXPLICIT", edge_weight_format="FULL_MATRIX",
                                      matrix=m)
     else:  # a TSPLIB kind without its file: hand LKH the integer matrix
-        inst = tsplib.TsplibInstance(name=problem.name or "varena", dimension=problem.n,
+        inst = tsplib.TsplibInstance(name="varena", dimension=problem.n,
                                      edge_weight_type="EXPLICIT", edge_weight_format="FULL_MATRIX",
                                      matrix=problem.full_matrix())
     return tsplib.dumps(inst, coord_format="{:.3f}" if problem.kind == EUCLID else None)

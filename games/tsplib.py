@@ -11,6 +11,7 @@ published optimum is reproduced exactly. A malformed file raises
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +19,15 @@ from pathlib import Path
 import numpy as np
 
 from varena.engine.atomic import write_atomic
+from varena.engine.bounded import read_text
 from varena.engine.errors import FormatError
 from varena.games import tsp_distance as D
 
 log = logging.getLogger("varena.tsplib")
+
+#: The TSPLIB instances shipped with varena (package data): ``NAME.tsp``, ``NAME.opt.tour``
+#: where an optimum tour is published, and ``bestSolutions.txt`` with every optimum.
+DATA = Path(__file__).resolve().with_name("data") / "tsplib"
 
 # Coordinates and weights beyond this are refused: TSPLIB distances are integers summed in
 # float64, exact only below 2**53, and Numba's floor() of a larger float overflows int64
@@ -189,6 +195,10 @@ def _weights(lines: _Lines, n: int, fmt: str, lineno: int) -> np.ndarray:
     else:
         raise lines.error(lineno, f"EDGE_WEIGHT_FORMAT {fmt} is not supported; accepted: {', '.join(FORMATS)}")
     values = lines.numbers(len(idx[0]), f"EDGE_WEIGHT_SECTION ({fmt})")
+    negative = next(((ln, v) for ln, v in values if v < 0), None)
+    if negative is not None:  # every solver assumes d >= 0: insertion built no tour from -1s
+        raise lines.error(negative[0], f"EDGE_WEIGHT_SECTION ({fmt}): weight {negative[1]:g} is "
+                          f"negative; accepted: 0..{MAX_ABS:g}")
     m = np.zeros((n, n))
     m[idx] = [v for _, v in values]
     if rows == "FULL_MATRIX":
@@ -259,14 +269,31 @@ def _build(header, comments, coords, matrix, display, lines: _Lines) -> TsplibIn
                           display, extra)
 
 
+def shipped() -> list[str]:
+    """Names of the shipped instances, sorted."""
+    return sorted(p.name[:-4] for p in DATA.glob("*.tsp"))
+
+
+def locate(name_or_path: str | Path) -> Path:
+    """A file path as given, else the shipped instance of that name (``eil51`` or
+    ``eil51.tsp``); FormatError naming the choices when neither exists."""
+    p = Path(name_or_path)
+    if p.exists() or os.sep in str(name_or_path):
+        return p
+    stem = p.name[:-4] if p.name.endswith(".tsp") else p.name
+    candidate = DATA / f"{stem}.tsp"
+    if stem and candidate.is_file():
+        return candidate
+    names = shipped()
+    raise FormatError(f"{name_or_path}: no such file, and no shipped TSPLIB instance of that "
+                      f"name; shipped: {', '.join(names[:12])}, ... ({len(names)} in "
+                      f"{DATA})")
+
+
 def read(path: str | Path) -> TsplibInstance:
-    """Read a ``.tsp`` file."""
+    """Read a ``.tsp`` file (a regular file of at most MAX_FILE_BYTES)."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="latin-1")
-    except OSError as exc:
-        raise FormatError(f"cannot read {p}: {exc.strerror or exc}") from None
-    return loads(text, str(p))
+    return loads(read_text(p, what="TSPLIB file", encoding="latin-1"), str(p))
 
 
 def loads_tour(text: str, source: str = "<string>", dimension: int | None = None) -> np.ndarray:
@@ -300,11 +327,7 @@ def loads_tour(text: str, source: str = "<string>", dimension: int | None = None
 
 def read_tour(path: str | Path, dimension: int | None = None) -> np.ndarray:
     p = Path(path)
-    try:
-        text = p.read_text(encoding="latin-1")
-    except OSError as exc:
-        raise FormatError(f"cannot read {p}: {exc.strerror or exc}") from None
-    return loads_tour(text, str(p), dimension)
+    return loads_tour(read_text(p, what="TSPLIB tour file", encoding="latin-1"), str(p), dimension)
 
 
 def _num(x: float, fmt: str | None = None) -> str:

@@ -23,7 +23,7 @@ from varena.engine.cli import SEED
 @click.argument("problem")
 @click.option("--solver", "solver_spec", required=True, help="Solver spec, e.g. 2opt or insertion:rule=nearest.")
 @click.option("--instance", "instance_path", type=click.Path(dir_okay=False), default=None,
-              help="A TSPLIB .tsp file to solve (TSP only).")
+              help="A TSPLIB .tsp file to solve, or the name of a shipped instance (eil51); TSP only.")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for instances and solver.")
 @click.option("--count", type=click.IntRange(min=1), default=1, show_default=True,
               help="Random instances to solve.")
@@ -74,6 +74,7 @@ def _solve_file(problem: str, solver_spec: str, path: str, seed: int, tour_out: 
     if not issubclass(cls, TspSolver):
         raise SpecError(f"solver {spec.name!r} cannot solve a TSPLIB file (it is not a TSP solver)")
     solver = cls(None, seed=seed, **bind(cls.params, dict(spec.args), f"solver {spec.name!r}"))
+    path = str(tsplib.locate(path))  # a file, or a shipped instance by name: eil51
     inst = tsplib.read(path)
     prob = inst.problem()
     _warm_up(solver)

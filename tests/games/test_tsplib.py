@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from varena.engine.errors import FormatError
 from varena.games import tsplib
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "tsplib"
+DATA = tsplib.DATA  # shipped as package data
 M = np.array([[0, 1, 2, 3], [1, 0, 4, 5], [2, 4, 0, 6], [3, 5, 6, 0]], dtype=float)
 FORMATS = {
     "FULL_MATRIX": "0 1 2 3\n1 0 4 5\n2 4 0 6\n3 5 6 0",
@@ -121,7 +120,6 @@ def test_best_known_sources(tmp_path):
         tsplib.read(tmp_path / "missing.tsp")
 
 
-@pytest.mark.skipif(not DATA.is_dir(), reason=f"TSPLIB data not found at {DATA}")
 def test_every_optimal_tour_scores_its_published_length():
     published = {}
     for line in (DATA / "bestSolutions.txt").read_text().splitlines():
@@ -137,7 +135,6 @@ def test_every_optimal_tour_scores_its_published_length():
         assert length == published[name], f"{name}: {length} != {published[name]}"
 
 
-@pytest.mark.skipif(not DATA.is_dir(), reason=f"TSPLIB data not found at {DATA}")
 def test_every_instance_reads():
     kinds = set()
     for path in sorted(DATA.glob("*.tsp")):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ from varena.games.tsp_reference import MissingDependencyError, elkai_available, 
 from varena.solvers.tsp_construct import insertion, nearest_neighbour
 from varena.solvers.tsp_local import _move_segment, _reverse, local_search
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "tsplib"
+DATA = tsplib.DATA  # shipped as package data
 needs_elkai = pytest.mark.skipif(not elkai_available(), reason="elkai is not installed (pip install elkai)")
 
 
