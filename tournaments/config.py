@@ -176,6 +176,13 @@ def load_config(path: str | os.PathLike) -> Config:
         if isinstance(value, str):
             agents[name] = value
         elif isinstance(value, dict) and isinstance(value.get("spec"), str):
+            extra = sorted(set(value) - {"spec", "optional"})
+            if extra:  # a typo such as 'optinal' must not be silently ignored
+                raise SpecError(f"{path}: agent {name[:40]!r}: unknown key {extra[0][:40]!r}; "
+                                "accepted: spec, optional")
+            if not isinstance(value.get("optional", False), bool):
+                raise SpecError(f"{path}: agent {name[:40]!r}: optional="
+                                f"{_short(value['optional'])} is not accepted; accepted: true or false")
             agents[name] = value["spec"]
             if value.get("optional"):
                 optional.append(name)

@@ -24,6 +24,7 @@ def answer(engine: GtpEngine, line: str) -> str:
     out = engine.handle(line)
     assert out is not None and out.endswith("\n\n"), (line[:60], out)
     assert out[0] in "=?", out
+    assert "\n\n" not in out[:-2], out  # a blank line inside would end the answer early
     assert "internal error" not in out, (line[:60], out)
     return out
 

@@ -60,6 +60,16 @@ def test_bad_config_is_one_line(tmp_path, body, fragment):
     one_line_error(cli("tournament", str(config)), fragment)
 
 
+@pytest.mark.parametrize("table, fragment", [
+    ('[agents.g]\nspec = "random"\noptional = "false"\n', "optional='false' is not accepted"),
+    ('[agents.g]\nspec = "random"\noptinal = true\n', "unknown key 'optinal'"),
+])
+def test_agent_tables_are_checked(tmp_path, table, fragment):
+    config = tmp_path / "c.toml"
+    config.write_text(BASE + AGENTS + table)
+    one_line_error(cli("tournament", str(config)), fragment)
+
+
 def test_a_thousand_agents_are_refused_at_once(tmp_path):
     config = tmp_path / "c.toml"
     config.write_text(BASE + "[agents]\n" + "".join(f'a{i} = "random"\n' for i in range(1000)))
