@@ -5,6 +5,9 @@
    against everything padded to the longest sequence in one forward.
 2. MCTS with the network on B trees at once: the share of wall time spent inside the network
    forward, and the search plus game code's cost on top of it (target < 10% at B >= 64).
+3. ``--pool``: searches of the game at 7x7, 9x9 and 13x13 (``--pool-trees`` trees each) in one
+   :class:`varena.engine.mcts.pool.SearchPool` (one network call per simulation step for
+   all three) against the same searches run one after another.
 
 Prints one JSON object per figure:
 ``{"name", "value", "unit", "baseline", "baseline_value", "ratio", "params"}``.
@@ -22,7 +25,7 @@ import time
 import numpy as np
 import torch
 from varena.engine.host import get_host
-from varena.engine.mcts import MCTS, MCTSOptions
+from varena.engine.mcts import MCTS, MCTSOptions, SearchPool
 from varena.engine.nn.device import configure_cpu_threads
 from varena.engine.nn.evaluator import NetEvaluator
 from varena.solvers.alphavit.checkpoints import new_network
@@ -117,6 +120,32 @@ def bench_mcts(net, game, trees_list, sims, params):
         emit("mcts.simulations_per_s", trees * sims / wall, "simulations/s", None, None, p)
 
 
+def bench_pool(net, games, trees, sims, params):
+    ev = NetEvaluator(net, "auto")
+    rng = np.random.default_rng(2)
+    opts = MCTSOptions(sims=sims, rule="puct", c=1.25, root="gumbel", gumbel_m=8, reuse=False)
+    states = [positions(g, trees, rng, plies=6) for g in games]
+
+    def searches():
+        return [MCTS(g, opts, ev.for_game(g), seed=i) for i, g in enumerate(games)]
+
+    SearchPool(ev.evaluate).run(list(zip(searches(), states, strict=True)))  # warm up
+    ev.reset_stats()
+    t = time.perf_counter()
+    SearchPool(ev.evaluate).run(list(zip(searches(), states, strict=True)))
+    pooled, pooled_calls = time.perf_counter() - t, ev.stats.calls
+    ev.reset_stats()
+    t = time.perf_counter()
+    for search, st in zip(searches(), states, strict=True):
+        search.run(st)
+    alone, alone_calls = time.perf_counter() - t, ev.stats.calls
+    total = len(games) * trees * sims
+    emit("mcts.pool_simulations_per_s", total / pooled, "simulations/s",
+         "the same searches one after another", total / alone,
+         {**params, "games": [g.spec for g in games], "trees": trees, "sims": sims, "root": "gumbel",
+          "network_calls": pooled_calls, "network_calls_alone": alone_calls})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--presets", default="small,paper")
@@ -130,6 +159,8 @@ def main():
     ap.add_argument("--sims", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=1.0, help="time per figure")
     ap.add_argument("--game", default="gomoku")
+    ap.add_argument("--pool", action="store_true", help="also time a SearchPool of three sizes")
+    ap.add_argument("--pool-trees", type=int, default=16)
     ap.add_argument("--threads", type=int, default=None,
                     help="torch CPU threads (default: varena.engine.nn.device's choice)")
     args = ap.parse_args()
@@ -146,6 +177,9 @@ def main():
         trees = args.paper_trees if preset == "paper" else args.trees
         bench_evaluator(net, games, [int(b) for b in batches.split(",")], args.seconds, params)
         bench_mcts(net, mcts_game, [int(t) for t in trees.split(",")], args.sims, params)
+        if args.pool:
+            bench_pool(net, [host.make_game(f"{args.game}:size={s}") for s in (7, 9, 13)],
+                       args.pool_trees, args.sims, params)
 
 
 if __name__ == "__main__":

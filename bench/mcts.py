@@ -10,7 +10,10 @@ all three), the same number of simulations per search. Figures (one JSON object 
 - ``mcts_two_cores_b64``: B=64 trees in flight, 2 threads, against the same 64 searches on
   one thread (target ratio >= 1.8);
 - ``mcts_two_cores_b64_vs_openspiel``: the same figure against OpenSpiel's bot in 2
-  processes running 32 searches each.
+  processes running 32 searches each;
+- ``mcts_plain_python_connect4``: a plain-Python Connect Four (no kernels: the search runs
+  interpreted, :mod:`varena.engine.interpreted`) against the same rule functions compiled
+  (``tests/engine/connect4.py``), ``--plain-sims`` simulations from the empty board.
 
 Other processes share the machine, so each figure is the best of ``--repeats`` timings.
 ``--strength`` also runs bench/mcts_strength.py (20 games against OpenSpiel's bot).
@@ -59,6 +62,26 @@ def varena_rate(batch: int, sims: int, threads: int, repeats: int) -> float:
     return best
 
 
+def connect4_rates(sims: int, repeats: int) -> tuple[float, float]:
+    """(interpreted, compiled) simulations per second on Connect Four from the empty board."""
+    from varena.engine.mcts import MCTS, MCTSOptions
+
+    from tests.engine.connect4 import ConnectFour, ConnectFourNumba
+
+    rates = []
+    for game in (ConnectFour(), ConnectFourNumba()):
+        search = MCTS(game, MCTSOptions(sims=sims, c=C, reuse=False), seed=0)
+        state = game.initial_state()[None]
+        search.run(state)  # compile or load, allocate
+        best = 0.0
+        for _ in range(repeats):
+            t = time.perf_counter()
+            r = search.run(state)
+            best = max(best, r.simulations.sum() / (time.perf_counter() - t))
+        rates.append(best)
+    return rates[0], rates[1]
+
+
 def openspiel_searches(args: tuple[int, int, int]) -> tuple[int, float]:
     """(simulations, seconds) of ``n`` OpenSpiel searches of ``sims`` from the empty board."""
     n, sims, seed = args
@@ -95,6 +118,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--batch-sims", type=int, default=1000, help="simulations per tree, B trees")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--plain-sims", type=int, default=400,
+                    help="simulations of the plain-Python Connect Four search (0: skip it)")
     ap.add_argument("--strength", action="store_true", help="also play bench/mcts_strength.py")
     args = ap.parse_args()
 
@@ -115,6 +140,14 @@ def main() -> None:
          threads=2)
     emit("mcts_two_cores_b64_vs_openspiel", two, "openspiel MCTSBot (C++), 2 processes", spiel_two,
          sims=s, batch=b, threads=2)
+    if args.plain_sims > 0:
+        plain, compiled = connect4_rates(args.plain_sims, args.repeats)
+        print(json.dumps({"name": "mcts_plain_python_connect4", "value": round(plain),
+                          "unit": "simulations/s", "baseline": "the same rules compiled (Numba game)",
+                          "baseline_value": round(compiled), "ratio": round(plain / compiled, 4),
+                          "params": {"game": "connect four 7x6 (tests/engine/connect4.py)",
+                                     "rollouts": 1, "c": C, "sims": args.plain_sims, "batch": 1}}),
+              flush=True)
     if args.strength:
         from bench.mcts_strength import main as strength
 

@@ -172,6 +172,8 @@ class MCTS:
         for i, s in enumerate(states):
             if g.outcome(s)[0]:
                 raise VarenaError(f"state {i} is terminal: the game is over, there is no move to search")
+        if self._steps is not None:  # an abandoned search: its trees may hold virtual loss
+            self.reset()
         set_threads(self.options.threads)
         try:
             self._roots(states)

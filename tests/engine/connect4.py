@@ -74,7 +74,7 @@ def c4_to_play(state):
 class ConnectFour(Game):
     """Connect Four in plain Python (no kernels): searched by the interpreted search."""
 
-    name = "connect4"
+    name = "connect4py"
     description = "Connect Four, 7x6, plain Python"
     state_len = CELLS + 2
     state_dtype = np.dtype(np.int8)
@@ -125,7 +125,7 @@ def _compiled_kernels() -> Kernels:
     env = dict(globals())
 
     def jit(f):
-        return numba.njit(types.FunctionType(f.__code__, env, f.__name__))
+        return numba.njit(cache=True)(types.FunctionType(f.__code__, env, f.__name__))
 
     env["c4_won"] = jit(c4_won)
     return Kernels(jit(c4_step), jit(c4_legal_mask), jit(c4_outcome), jit(c4_to_play))

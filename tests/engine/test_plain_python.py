@@ -46,7 +46,7 @@ def same(a, b):
 
 
 @pytest.mark.parametrize("options,network", [
-    (MCTSOptions(sims=60), False),
+    (MCTSOptions(sims=40), False),
     (MCTSOptions(sims=40, rule="puct", root="gumbel", gumbel_m=4, leaves=2), True),
     (MCTSOptions(sims=40, rule="puct", root="dirichlet", temperature=1.0), True),
 ])
@@ -71,7 +71,7 @@ def test_interpreted_alphabeta_equals_the_compiled_one():
     states = positions(py, 2, 8, seed=1)
     out = []
     for g in (py, nb):
-        agent = host.solver_class("alphabeta")(g, seed=3, depth=3, rollouts=2, threads=1)
+        agent = host.solver_class("alphabeta")(g, seed=3, depth=2, rollouts=3, threads=1)
         out.append((agent.select_actions(states), agent.last_values, agent.last_visited))
     for x, y in zip(*out, strict=True):
         assert np.array_equal(x, y)
@@ -79,7 +79,7 @@ def test_interpreted_alphabeta_equals_the_compiled_one():
 
 @pytest.fixture
 def c4_host(plugin_dir, host_factory, monkeypatch):
-    plugin_dir("varena-connect4", PLUGIN)
+    plugin_dir("varena-connect4py", PLUGIN)
     host = host_factory()
     monkeypatch.setattr(varena.engine.host, "_HOST", host)
     return host
@@ -90,21 +90,20 @@ def test_plugins_lists_the_search_solvers_for_a_plain_python_game(c4_host):
     assert result.exit_code == 0, result.output
     solvers = {s["name"]: s["games"] for s in json.loads(result.output)["solvers"]}
     for name in ("mcts", "alphabeta", "alphavit"):
-        assert "connect4" in solvers[name], name
+        assert "connect4py" in solvers[name], name
 
 
 @pytest.mark.parametrize("p1,p2", [("mcts:sims=30", "random"),
                                    ("alphabeta:depth=2", "alphavit:sims=8,device=cpu")])
 def test_varena_play_searches_a_plain_python_game(c4_host, p1, p2):
-    result = CliRunner().invoke(cli, ["play", "connect4", "--p1", p1, "--p2", p2, "--seed", "1",
+    result = CliRunner().invoke(cli, ["play", "connect4py", "--p1", p1, "--p2", p2, "--seed", "1",
                                       "--quiet"])
     assert result.exit_code == 0, result.output
-    assert "connect4:" in result.output
+    assert "connect4py:" in result.output
 
 
-@pytest.mark.slow
 def test_varena_play_mcts_200_on_a_plain_python_game(c4_host):
-    result = CliRunner().invoke(cli, ["play", "connect4", "--p1", "mcts:sims=200", "--p2", "random",
+    result = CliRunner().invoke(cli, ["play", "connect4py", "--p1", "mcts:sims=200", "--p2", "random",
                                       "--seed", "2", "--quiet"])
     assert result.exit_code == 0, result.output
-    assert "connect4: player 1 wins" in result.output  # 200 rollouts beat random play
+    assert "connect4py: player 1 wins" in result.output  # 200 rollouts beat random play
