@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-
 from varena.engine.api import Game
-from varena.engine.errors import VarenaError
+from varena.engine.errors import KernelError, VarenaError
 
 
 class Evaluator(Protocol):
@@ -57,7 +56,11 @@ class RolloutEvaluator:
         g = self.game
         x = np.array(state, copy=True)
         if g.kernels is not None and g.kernels.playout is not None:
-            return float(g.kernels.playout(x, int(self.rng.integers(2**62))))
+            try:
+                return float(g.kernels.playout(x, int(self.rng.integers(2**62))))
+            except Exception as exc:  # one line naming the kernel, as inside the search
+                raise KernelError(f"game {g.spec!r}: kernel playout raised {type(exc).__name__}: "
+                                  f"{exc}; the rollout stopped") from exc
         me = g.to_play(x)
         for _ in range(g.max_moves + 1):
             done, value = g.outcome(x)

@@ -115,6 +115,10 @@ def test_a_raising_playout_kernel_names_it(boom_host):
     with pytest.raises(KernelError, match=r"game 'boom:playout=true': kernel playout raised "
                                           r"RuntimeError: playout says no"):
         agent.select_actions(game.initial_state()[None])
+    from varena.engine.mcts import RolloutEvaluator
+
+    with pytest.raises(KernelError, match="kernel playout raised RuntimeError: playout says no"):
+        RolloutEvaluator(game, 1)(game.initial_state()[None])  # the Python-side rollout too
 
 
 def test_the_search_forgets_its_trees_and_the_hook_is_restored(boom_host):
