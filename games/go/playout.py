@@ -42,11 +42,13 @@ from varena.games.go.state import (
 
 @njit(cache=True)
 def _rand(x, n):
-    """(next xorshift64* state, a draw in [0, n))."""
+    """(next xorshift64* state, a draw in [0, n)): the output's top 32 bits scaled to n by a
+    multiplication (no division; n is at most 626)."""
     x ^= x >> np.uint64(12)
     x ^= x << np.uint64(25)
     x ^= x >> np.uint64(27)
-    return x, np.int64(((x * np.uint64(2685821657736338717)) >> np.uint64(33)) % np.uint64(n))
+    top = (x * np.uint64(2685821657736338717)) >> np.uint64(32)
+    return x, np.int64((top * np.uint64(n)) >> np.uint64(32))
 
 
 @njit(cache=True)
