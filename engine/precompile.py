@@ -107,8 +107,10 @@ def _touch_kernels(game, state) -> None:
         k.playout(state.copy(), 0)
     if k.heuristic is not None:
         k.heuristic(state)
-    if hasattr(game, "tokens"):
+    try:  # Game declares tokens; one without a network encoding raises NotImplementedError
         game.tokens(state[None])
+    except NotImplementedError:
+        pass
 
 
 @click.command("compile")
