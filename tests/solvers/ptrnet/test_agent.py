@@ -36,6 +36,7 @@ def test_varena_solve_takes_the_agent(problem, solver):
     assert key in data["mean"]
 
 
+@pytest.mark.slow
 def test_a_saved_checkpoint_loads_by_path_and_plays(tmp_path):
     path = tmp_path / "tsp.safetensors"
     save_network(path, net("attention"), problem="tsp", step=5, trained_on=["tsp:n=8"])

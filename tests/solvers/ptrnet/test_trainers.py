@@ -51,6 +51,7 @@ def test_runs_are_deterministic_from_the_seed(tmp_path):
         assert ka == kb and np.array_equal(va.numpy(), vb.numpy())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("baseline", ["rollout", "pomo"])
 def test_reinforce_runs_with_each_baseline(tmp_path, baseline):
     run = RunDir(tmp_path / "run", "cfg")
@@ -102,7 +103,6 @@ def test_pomo_needs_tsp(tmp_path):
 
 def _varena_train(*args):
     from click.testing import CliRunner
-
     from varena.engine.cli import full_cli
 
     return CliRunner().invoke(full_cli(), ["train", *args, "--quiet", "--device", "cpu"])
