@@ -18,7 +18,9 @@ FAST = settings(max_examples=40, **_COMMON)
 LONG = settings(max_examples=int(os.environ.get("VARENA_FUZZ_EXAMPLES", "1500")), **_COMMON)
 #: For surfaces where one example starts a process (external engines, CLI runs).
 FAST_PROCESS = settings(max_examples=8, **_COMMON)
-LONG_PROCESS = settings(max_examples=max(1, LONG.max_examples // 8), **_COMMON)
+LONG_PROCESS = settings(max_examples=max(1, LONG.max_examples // 16), **_COMMON)
+#: For surfaces where one example copies a folder and runs a CLI command (results database).
+LONG_IO = settings(max_examples=max(1, LONG.max_examples // 5), **_COMMON)
 
 #: Tokens that broke parsers before: huge and foreign digits, NUL, invalid UTF-8, specials.
 NASTY = ["9" * 5000, "-" + "9" * 30, "١٢", "²", "0x10", "1e999", "nan", "inf", "-0", "",

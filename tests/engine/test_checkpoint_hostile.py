@@ -36,8 +36,8 @@ def _with_header(tmp_path, header: str):
 
 @pytest.mark.parametrize("header, fragment", [
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
-    ('{"format": "%s", "step": %s}' % (FORMAT, "9" * 5000), "5000 digits"),
-    ('{"format": "%s", "step": 1' % FORMAT, "not valid JSON"),
+    ('{"format": "' + FORMAT + '", "step": ' + "9" * 5000 + "}", "5000 digits"),
+    ('{"format": "' + FORMAT + '", "step": 1', "not valid JSON"),
     ("[1, 2]", "checkpoint format 'list'"),
 ])
 def test_hostile_metadata_is_one_error(tmp_path, header, fragment):

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, strategies as st
 
-from tests.fuzzing import FAST, LONG, mutate
+from tests.fuzzing import FAST, LONG, LONG_IO, mutate
 from varena.engine.cli import full_cli
 from varena.engine.errors import VarenaError
 from varena.tournaments.config import load_config
@@ -220,7 +220,7 @@ def test_database_edit_fuzz(played, tmp_path_factory, edits):
 
 @pytest.mark.slow
 @pytest.mark.fuzz
-@LONG
+@LONG_IO
 @given(EDITS)
 def test_database_edit_fuzz_long(played, tmp_path_factory, edits):
     _edit_db(played, tmp_path_factory.mktemp("d"), edits)
