@@ -158,7 +158,9 @@ class AlphaZeroTrainer:
 
         self._cpu0, self._wall0 = time.process_time(), time.monotonic()
         cfg = self.cfg
-        source = self._source()
+        if cfg.evaluation["gating"] and not self.gate_path.is_file():
+            self.nets.save_network(self.gate_path, self.net, step=self.step, trained_on=self.specs)
+        source = self._source_ = self._source()
         meter = Meter(self)
         pending: list[list] = [[] for _ in self.games]
         last_eval = self.step if self.run.latest_checkpoint() else -1
@@ -250,10 +252,34 @@ class AlphaZeroTrainer:
         ev = self.cfg.evaluation
         metrics = evaluate(self.run.path, self.step, latest[1], previous_evaluation(self.run.path, self.step),
                            self.specs, list(self.cfg.opponents), ev, self.cfg.selfplay, self.seed)
+        if ev["gating"]:
+            metrics.update(self._gate())
         metrics["eval_seconds"] = time.monotonic() - t0
         log.info("evaluation at step %d: %s", self.step,
                  ", ".join(f"{k}={v:.3g}" for k, v in metrics.items()))
         return metrics
+
+
+    @property
+    def gate_path(self) -> Path:
+        """The self-play network while gating is on (replaced when an SPRT accepts)."""
+        return self.run.path / "gate" / "selfplay.safetensors"
+
+    def _gate(self) -> dict[str, float]:
+        from varena.engine.atomic import write_atomic
+        from varena.engine.train.evaluate import gate, step_name
+
+        spec = next((g.spec for g in self.games if g.num_players == 2), None)
+        if spec is None:
+            return {}
+        mine = self.run.path / "eval" / step_name(self.step) / "net.safetensors"
+        accepted, verdict = gate(spec, self.gate_path, mine, self.cfg.evaluation,
+                                 self.cfg.selfplay, self.seed + self.step)
+        log.info("gating at step %d: %s", self.step, verdict)
+        if accepted:
+            write_atomic(self.gate_path, mine.read_bytes())
+            self._source_.set_selfplay(self.net)
+        return {"gate_accepted": float(accepted)}
 
 
 class LocalSelfPlay:
@@ -267,7 +293,17 @@ class LocalSelfPlay:
         except ImportError:
             from varena.engine.nn.evaluator import Evaluator
         cfg = trainer.cfg
-        self.evaluator = Evaluator(trainer.net, trainer.device, amp=cfg.learner["amp"])
+        self.net = trainer.net
+        self.gated = cfg.evaluation["gating"]
+        if self.gated:  # its own network, replaced only when a gate opens
+            import copy
+
+            from varena.engine.nn.checkpoint import load_weights
+
+            self.net = copy.deepcopy(trainer.net)
+            load_weights(trainer.gate_path, self.net)
+            self.net.to(trainer.device)
+        self.evaluator = Evaluator(self.net, trainer.device, amp=cfg.learner["amp"])
         slots = split_slots(cfg.selfplay["games_in_flight"], [w for _, w in cfg.games])
         self.selfplay = SelfPlay(trainer.games, slots, self.evaluator, cfg.selfplay,
                                  seed=int(trainer.rng.integers(2**31)))
@@ -276,7 +312,12 @@ class LocalSelfPlay:
         return self.selfplay.step()
 
     def weights_changed(self, step: int) -> None:
-        pass
+        pass  # shared network: every move already uses the newest weights
+
+    def set_selfplay(self, net) -> None:
+        """A gate opened: self-play takes ``net``'s weights."""
+        if self.net is not net:
+            self.net.load_state_dict(net.state_dict())
 
     def forward_seconds(self) -> float:
         return self.evaluator.stats.forward_seconds

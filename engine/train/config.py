@@ -109,6 +109,11 @@ EVALUATION = (
     Param("max_moves", int, 0, "move limit of an evaluation game (0: none)", 0, 1_000_000),
     Param("opening_moves", int, 2, "random opening moves, each opening played with both "
           "colours", 0, 1000),
+    Param("gating", bool, False, "self-play keeps its network until an SPRT (on the first "
+          "two-player game) says an evaluated checkpoint is stronger"),
+    Param("gating_elo1", float, 20.0, "gating: the SPRT's H1 (elo0 = 0)", 0.1, 2000.0),
+    Param("gating_pairs", int, 50, "gating: most game pairs of one SPRT (undecided: keep)",
+          1, 100_000),
 )
 
 METRICS = (
@@ -268,6 +273,8 @@ def check_config(raw: dict[str, Any]) -> TrainConfig:
     if ev["every"] and not opponents and not ev["previous"]:
         raise SpecError("config: evaluation.every > 0 needs evaluation.opponents or "
                         "evaluation.previous = true")
+    if ev["gating"] and not ev["every"]:
+        raise SpecError("config: evaluation.gating = true needs evaluation.every > 0")
     sp = sections["selfplay"]
     if sp["games_in_flight"] < len(checked_games):
         raise SpecError(f"config: selfplay.games_in_flight={sp['games_in_flight']} is fewer than "

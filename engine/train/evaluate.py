@@ -143,3 +143,16 @@ def joint_elo(run_path: Path, baselines: list[str]) -> dict[str, float]:
         log.warning("evaluation: cannot rate the checkpoints yet: %s", exc)
         return {}
     return {r.name: r.elo for r in rated}
+
+
+def gate(spec: str, base: Path, test: Path, options: dict, selfplay: dict, seed: int) -> tuple[bool, str]:
+    """SPRT of ``test`` against ``base`` (network files) on game ``spec``: (accepted, verdict)."""
+    from varena.tournaments.sprt_run import run_sprt
+
+    verdict = run_sprt(spec, net_spec(base, options["sims"], selfplay),
+                       net_spec(test, options["sims"], selfplay), elo0=0.0,
+                       elo1=options["gating_elo1"], alpha=0.05, beta=0.05, model="pentanomial",
+                       max_pairs=options["gating_pairs"], concurrency=1, seed=seed,
+                       opening_moves=options["opening_moves"],
+                       max_moves=options["max_moves"] or None, echo=log.debug)
+    return verdict.startswith("H1"), verdict

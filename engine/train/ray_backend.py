@@ -5,8 +5,9 @@ Each actor holds its own copy of the network and plays ``games_in_flight / actor
 through the same :class:`varena.engine.train.selfplay.SelfPlay` as the local backend; it
 returns finished games (states, policy and value targets) to the driver, which writes them
 as shards into the run directory's replay buffer, trains, checkpoints and evaluates exactly
-as in one process. Every ``weights_every`` learner steps the driver puts the weights in
-the object store once and every actor loads them before its next batch of moves.
+as in one process. Every ``weights_every`` learner steps (with gating: when a gate opens)
+the driver puts the weights in the object store once and every actor loads them before its
+next batch of moves.
 
 ``address``: empty starts a Ray instance on this machine; ``"auto"`` joins the cluster
 this machine is part of (``ray start --head`` / ``ray start --address=HEAD:6379``);
@@ -102,7 +103,16 @@ class RaySelfPlay:
             ray.init(**kwargs)
             self.started = True
         remote = ray.remote(num_cpus=b["cpus_per_actor"])(_Actor)
-        weights = ray.put(_weights(trainer.net))
+        self.gated = cfg.evaluation["gating"]
+        start = trainer.net
+        if self.gated:
+            import copy
+
+            from varena.engine.nn.checkpoint import load_weights
+
+            start = copy.deepcopy(trainer.net).cpu()
+            load_weights(trainer.gate_path, start)
+        weights = ray.put(_weights(start))
         total = cfg.selfplay["games_in_flight"]
         per_actor = [max(len(cfg.games), total // b["actors"])] * b["actors"]
         self.actors = []
@@ -134,10 +144,14 @@ class RaySelfPlay:
 
     def weights_changed(self, step: int) -> None:
         """After a learner step: broadcast the weights every ``weights_every`` steps."""
-        if step - self.sent < self.every:
+        if self.gated or step - self.sent < self.every:
             return
         self.sent = step
-        ref = self.ray.put(_weights(self.net))
+        self.set_selfplay(self.net)
+
+    def set_selfplay(self, net) -> None:
+        """Put ``net``'s weights in the object store once; every actor loads them."""
+        ref = self.ray.put(_weights(net))
         for actor in self.actors:
             actor.set_weights.remote(ref)
 

@@ -102,3 +102,24 @@ def test_full_disk_on_a_shard_write_is_one_line_and_the_run_resumes(tmp_path, mo
     r = _train(cfg, out, "--resume", "--max-steps", "0")
     assert r.exit_code == 0, r.output
     assert json.loads((out / "latest.json").read_text())["step"] == 0
+
+
+@pytest.mark.slow
+def test_gating_keeps_the_selfplay_network_until_an_sprt_accepts(tmp_path):
+    from varena.engine.nn.checkpoint import read_metadata
+
+    cfg = tmp_path / "t.toml"
+    cfg.write_text(tiny(extra='[evaluation]\nevery = 4\ngames = 2\nsims = 2\nopening_moves = 1\n'
+                              'gating = true\ngating_pairs = 2\n'
+                              '[evaluation.opponents]\nrandom = "random"\n'))
+    out = tmp_path / "run"
+    r = _train(cfg, out, "--max-steps", "8")
+    assert r.exit_code == 0, r.output
+    gate = out / "gate" / "selfplay.safetensors"
+    assert read_metadata(gate)["step"] in (0, 4, 8)
+    rows = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+    decided = [x["gate_accepted"] for x in rows if "gate_accepted" in x]
+    assert len(decided) >= 2 and set(decided) <= {0.0, 1.0}
+    # an undecided or rejected SPRT leaves the step-0 network to self-play
+    if not any(decided):
+        assert read_metadata(gate)["step"] == 0
