@@ -123,3 +123,26 @@ def test_gating_keeps_the_selfplay_network_until_an_sprt_accepts(tmp_path):
     # an undecided or rejected SPRT leaves the step-0 network to self-play
     if not any(decided):
         assert read_metadata(gate)["step"] == 0
+
+
+def test_init_fine_tunes_from_another_size(tmp_path):
+    import torch
+    from varena.engine.nn.checkpoint import read_tensors
+    from varena.solvers.alphavit.checkpoints import new_network, save_network
+
+    small = tmp_path / "g3.safetensors"
+    save_network(small, new_network("vit", "small", ["gomoku"], seed=5, d_model=16, heads=2,
+                                    ff=32, enc_layers=1), trained_on=["gomoku:size=3,k=3"])
+    cfg = tmp_path / "t.toml"
+    cfg.write_text(tiny().replace('"gomoku:size=3,k=3"', '"gomoku:size=4,k=3"')
+                   .replace("[network]\n", f'[network]\ninit = "{small}"\n')
+                   .replace("d_model = 16\nheads = 2\nff = 32\nenc_layers = 1\n", ""))
+    out = tmp_path / "run"
+    r = _train(cfg, out, "--max-steps", "0")
+    assert r.exit_code == 0, r.output
+    start, saved = read_tensors(small), read_tensors(out / "checkpoints" / "step-00000000.safetensors")
+    assert start.keys() == saved.keys()
+    assert all(torch.equal(start[k], saved[k]) for k in start)
+    bad = tmp_path / "t2.toml"
+    bad.write_text(cfg.read_text().replace("[network]\n", "[network]\nd_model = 32\n"))
+    assert "network.d_model=32 differs from the init" in _one_error_line(_train(bad, tmp_path / "r2"))
