@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-
 from varena.engine.mcts.tree import FULL_STATES, PENDING, PUCT, UNEXPANDED
 
 # Outcomes of a descent.
