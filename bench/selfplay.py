@@ -3,7 +3,7 @@
 1. Self-play positions/s (searched moves) for gomoku 9x9 and go 9x9 with G games in flight,
    and the share of wall time inside the network forward (target >= 0.9 at 256 games).
 2. A mixed pool (gomoku 7x7 + gomoku 9x9 + go 9x9, G games in all) against G games of
-   gomoku 9x9 alone: positions/s ratio (target >= 0.9).
+   gomoku 9x9 alone, their moves interleaved: positions/s ratio (target >= 0.9).
 3. Learner steps/s and positions/s (batch of one game spec, symmetries sampled).
 
 Prints one JSON object per figure:
@@ -67,6 +67,35 @@ def selfplay_rate(specs, total, sims, seconds, device, preset, seed=0):
             (ev.stats.calls - calls0) / steps, sp.pool is not None)
 
 
+def _selfplay(specs, total, sims, device, preset, seed=0):
+    host = get_host()
+    games = [host.make_game(s) for s in specs]
+    net = new_network("vit", preset, list(dict.fromkeys(g.name for g in games)), seed=seed)
+    ev = Evaluator(net, device)
+    opts = check_section({"sims": sims, "games_in_flight": total, "temperature_moves": 4},
+                         SELFPLAY, "selfplay")
+    sp = SelfPlay(games, split_slots(total, [1.0] * len(games)), ev, opts, seed)
+    sp.step()  # compiles, fills caches
+    sp.reset_stats()
+    ev.reset_stats()
+    return sp, ev
+
+
+def mixed_against_single(mixed, single, total, sims, seconds, device, preset):
+    """(mixed pos/s, single pos/s, mixed forward share): the two pools' moves alternate, so
+    load from other processes falls on both alike."""
+    a, ev_a = _selfplay(mixed, total, sims, device, preset)
+    b, ev_b = _selfplay(single, total, sims, device, preset)
+    ta = tb = 0.0
+    while ta + tb < 2 * seconds or min(a.moves, b.moves) == 0:
+        t0 = time.perf_counter()
+        a.step()
+        t1 = time.perf_counter()
+        b.step()
+        ta, tb = ta + t1 - t0, tb + time.perf_counter() - t1
+    return a.moves / ta, b.moves / tb, ev_a.stats.forward_seconds / ta
+
+
 def learner_rate(spec, batch, seconds, device, preset):
     host = get_host()
     g = host.make_game(spec)
@@ -125,27 +154,22 @@ def main() -> None:
     only = set(a.only.split(",")) if a.only else {"selfplay", "mixed", "learner"}
     params = {"games": a.games, "sims": a.sims, "preset": a.preset, "device": str(device),
               "torch_threads": torch.get_num_threads()}
-    single = None
-    if "selfplay" in only or "mixed" in only:
+    if "selfplay" in only:
         for spec in ("gomoku:size=9", "go:size=9"):
-            if spec == "go:size=9" and "selfplay" not in only:
-                continue
             rate, fwd, enc, calls, pooled = selfplay_rate([spec], a.games, a.sims, a.seconds,
                                                           device, a.preset)
             p = {**params, "game": spec, "network_calls_per_move": round(calls, 2)}
             emit(f"selfplay_positions_per_s[{spec}]", rate, "positions/s", params=p)
             emit(f"selfplay_forward_share[{spec}]", fwd, "fraction of wall time", "target", 0.9, p)
             emit(f"selfplay_encode_share[{spec}]", enc, "fraction of wall time", params=p)
-            if spec == "gomoku:size=9":
-                single = rate
     if "mixed" in only:
         specs = ["gomoku:size=7", "gomoku:size=9", "go:size=9"]
-        rate, fwd, enc, calls, pooled = selfplay_rate(specs, a.games, a.sims, a.seconds, device,
-                                                      a.preset)
-        p = {**params, "games_mixed": specs, "search_pool": pooled,
-             "network_calls_per_move": round(calls, 2), "forward_share": round(fwd, 3)}
+        rate, base, fwd = mixed_against_single(specs, ["gomoku:size=9"], a.games, a.sims,
+                                               a.seconds, device, a.preset)
+        p = {**params, "games_mixed": specs, "forward_share": round(fwd, 3),
+             "interleaved": True}
         emit("selfplay_mixed_positions_per_s", rate, "positions/s",
-             f"{a.games} games of gomoku:size=9 alone", single, p)
+             f"{a.games} games of gomoku:size=9 alone", base, p)
     if "learner" in only:
         for spec in ("gomoku:size=9", "go:size=9"):
             steps, sample_share = learner_rate(spec, a.batch, a.seconds, device, a.preset)
