@@ -295,12 +295,13 @@ def run_surface(name: str, seconds: float, hang: float, memory_gib: float, seed:
     signal.signal(signal.SIGALRM, _alarm)
     _arm(120)
     try:  # warm up (Numba compiles on first use: that is no hang), uncounted
-        one(random.Random(seed - 1))
+        try:
+            one(random.Random(seed - 1))
+        finally:
+            _disarm()
     except BaseException as exc:  # noqa: BLE001
         if isinstance(exc, KeyboardInterrupt):
             raise
-    finally:
-        _disarm()
     start = time.monotonic()
     try:
         while time.monotonic() - start < seconds:
@@ -308,7 +309,10 @@ def run_surface(name: str, seconds: float, hang: float, memory_gib: float, seed:
             _arm(hang)
             kind = None
             try:
-                one(random.Random(rng.getrandbits(64)))
+                try:
+                    one(random.Random(rng.getrandbits(64)))
+                finally:
+                    _disarm()  # an alarm firing here still means the input took too long
             except Hang:
                 kind = "hangs"
             except Wrong as exc:
@@ -321,8 +325,6 @@ def run_surface(name: str, seconds: float, hang: float, memory_gib: float, seed:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 kind, msg = "crashes", f"{type(exc).__name__}: {str(exc)[:80]}"
-            finally:
-                _disarm()
             if kind:
                 counts[kind] += 1
                 examples.setdefault(kind, msg if kind in ("wrong", "crashes") else "")
