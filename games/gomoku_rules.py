@@ -43,7 +43,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from varena.games.gomoku_renju import _enter, forbidden, forbidden_mask, has_unforbidden
+from varena.games._numba_cache import GOMOKU, drop_stale_cache
+
+drop_stale_cache("gomoku-kernels", GOMOKU)  # before the renju kernels load
+from varena.games.gomoku_renju import _enter, forbidden, forbidden_mask, has_unforbidden  # noqa: E402
 
 HEADER = 8
 W, H, K, RULE, TURN, COUNT, LAST, RESULT = range(HEADER)

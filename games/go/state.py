@@ -30,6 +30,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from varena.games._numba_cache import GO, drop_stale_cache
+
+drop_stale_cache("go-kernels", GO)  # the go kernels link into each other across files
+
 # header slots
 WIDTH, HEIGHT, KOMI, RULE, SUICIDE, MAXM, TOPLAY, NMOV, PASSES, KO = range(10)
 HLO, HHI, CAPT_B, CAPT_W, NSTONES, LAST, FIRST, VERSION, TMASK = range(10, 19)
