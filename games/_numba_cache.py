@@ -1,4 +1,4 @@
-"""Keeping Numba's on-disk cache of linked game kernels honest (no Numba import here).
+"""Numba's on-disk cache of the game kernels: kept honest, loaded early (no Numba import).
 
 Numba invalidates a cached function only when *its own* file changes, not when a function
 it calls (or inlines) from another file does: an edit of ``go/chains.py`` would leave
@@ -19,6 +19,24 @@ log = logging.getLogger("varena.games")
 
 _GAMES = pathlib.Path(__file__).resolve().parent
 _CHECKED: set[str] = set()
+
+
+_LOADED: set[type] = set()
+
+
+def load_kernels(game) -> None:
+    """Load (or compile) a Numba game's kernels once per process and class, when the game
+    is made: the first move of any agent then pays no loading in the middle of a timed
+    game (a search agent loads its own compiled code when it is made)."""
+    if type(game) in _LOADED:
+        return
+    _LOADED.add(type(game))
+    import numpy as np
+
+    state = game.initial_state()
+    mask = game.legal_mask(state)
+    game.next_state(state, int(np.flatnonzero(mask)[0]) if mask.any() else 0)
+    game.outcome(state)
 
 
 def drop_stale_cache(group: str, paths: list[pathlib.Path]) -> None:

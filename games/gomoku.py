@@ -21,6 +21,7 @@ from varena.engine.api import Kernels, NumbaGame, Tokens
 from varena.engine.errors import IllegalMoveError, SpecError
 from varena.engine.params import Param
 from varena.games import gomoku_rules as R, sgf
+from varena.games._numba_cache import load_kernels
 
 if TYPE_CHECKING:
     from varena.engine.play import GameRecord
@@ -78,6 +79,7 @@ class Gomoku(NumbaGame):
         self.max_moves = self.num_actions
         self.num_symmetries = 8 if self.width == self.height else 4
         self._maps = [self._symmetry_map(s) for s in range(self.num_symmetries)]
+        load_kernels(self)  # once per process: no loading during the first move
 
     # -- states -------------------------------------------------------------------------------
     def initial_state(self, rng: np.random.Generator | None = None) -> np.ndarray:

@@ -11,6 +11,7 @@ import numpy as np
 from varena.engine.api import Kernels, NumbaGame, Tokens
 from varena.engine.errors import IllegalMoveError, SpecError
 from varena.engine.params import Param
+from varena.games._numba_cache import load_kernels
 from varena.games.go import playout as _playout, positions, rules, scoring
 from varena.games.go.rules import KOMI_SCALE
 
@@ -83,6 +84,7 @@ class Go(NumbaGame):
         self._initial = np.empty(self.state_len, np.int32)
         rules.init_state(self._initial, self.width, self.height, round(self.komi * KOMI_SCALE),
                          SUPERKO_RULES.index(superko), int(self.suicide), self.max_moves)
+        load_kernels(self)
 
     # -- states ---------------------------------------------------------------------------
     def initial_state(self, rng: np.random.Generator | None = None) -> np.ndarray:
