@@ -33,14 +33,15 @@ from varena.engine.errors import FormatError, SpecError
 from varena.engine.params import SEED_MAX
 
 FORMATS = ("round-robin", "gauntlet", "leaderboard")
-#: Limits checked before anything is built: the schedule is a list made before the first
-#: game, so a count of 10**9 must be refused, not allocated. Far above real tournaments.
-MAX_GAMES = 100_000
+#: Sanity bounds, checked before anything is built. The schedule is lazy (a count of 10**9
+#: starts at once and costs no memory), so these only catch typos: far above real tournaments.
+MAX_COUNT = 10**9
+MAX_GAMES = 10**12
 MAX_AGENTS = 256
 MAX_CONCURRENCY = 512
 MAX_CONFIG_BYTES = 1024 * 1024
-_UPPER = {"games_per_pairing": MAX_GAMES, "concurrency": MAX_CONCURRENCY,
-          "opening_moves": 10_000, "instances": MAX_GAMES}
+_UPPER = {"games_per_pairing": MAX_COUNT, "concurrency": MAX_CONCURRENCY,
+          "opening_moves": 10_000, "instances": MAX_COUNT}
 
 
 @dataclass
