@@ -194,7 +194,8 @@ def bench_tsplib(seed: int) -> None:
         unit = (xy - xy.min(axis=0)) / max(float(np.ptp(xy, axis=0).max()), 1e-12)
         game = get_host().make_game(f"tsp:n={inst.dimension}")
         state = game.state_of(unit)[None]
-        for label, opts in (("greedy", DecodeOptions("greedy")), ("pomo_x8", DecodeOptions("pomo", augment=8))):
+        aug = 8 if inst.dimension <= 100 else 1  # x8 of 200-city POMO is minutes here
+        for label, opts in (("greedy", DecodeOptions("greedy")), ("pomo_x8", DecodeOptions("pomo", augment=aug))):
             chunks, _ = _decode(net, game, state, opts)
             tour = np.concatenate([[0], chunks[0].actions[0]])
             gaps[label].append(prob.length(tour) / best - 1)
@@ -204,7 +205,8 @@ def bench_tsplib(seed: int) -> None:
         emit(f"tsplib_{label.replace(' ', '_')}_mean_gap", float(np.mean(g)), "fraction",
              {"instances": names, "count": len(names)})
     ROWS.append((f"TSPLIB EUC_2D 20-200 cities ({len(names)} inst.)",
-                 f"greedy {100 * np.mean(gaps['greedy']):.1f}%, POMO x8 {100 * np.mean(gaps['pomo_x8']):.1f}%",
+                 f"greedy {100 * np.mean(gaps['greedy']):.1f}%, POMO x8 (x1 above 100 cities) "
+                 f"{100 * np.mean(gaps['pomo_x8']):.1f}%",
                  "-", f"NN {100 * np.mean(gaps['nearest neighbour']):.1f}%"))
 
 
