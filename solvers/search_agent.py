@@ -14,6 +14,7 @@ from abc import abstractmethod
 from typing import Any
 
 import numpy as np
+
 from varena.engine.api import Game, Solver
 from varena.engine.errors import SpecError
 from varena.engine.mcts.options import MCTSOptions, check_options
@@ -47,7 +48,8 @@ class SearchAgent(Solver):
         check_options(self.options, f"solver {self.name!r}", self.game)
         from varena.engine.mcts.search import MCTS
 
-        self.search = MCTS(self.game, self.options, self.make_evaluator(), seed=self.seed)
+        self.search = MCTS(self.game, self.options, self.make_evaluator(), seed=self.seed,
+                           owner=f"solver {self.name!r}")
 
     @abstractmethod
     def make_evaluator(self) -> Any:

@@ -29,8 +29,10 @@ from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
+
+from varena.engine import memory
 from varena.engine.api import Game
-from varena.engine.errors import VarenaError
+from varena.engine.errors import SpecError, VarenaError
 from varena.engine.kernels import call, game_functions, set_threads
 from varena.engine.mcts import batched, policies
 from varena.engine.mcts.evaluators import Evaluator, RolloutEvaluator, checked
@@ -85,10 +87,12 @@ class MCTS:
     same search interpreted, much slower)."""
 
     def __init__(self, game: Game, options: MCTSOptions | None = None,
-                 evaluator: Evaluator | None = None, seed: int | None = None) -> None:
+                 evaluator: Evaluator | None = None, seed: int | None = None,
+                 owner: str = "mcts") -> None:
         self.game = game
         self.options = options or MCTSOptions()
-        check_options(self.options, game=game)
+        self.owner = owner
+        check_options(self.options, owner, game=game)
         if game.num_players not in (1, 2):
             raise VarenaError(f"MCTS supports one- and two-player games, not {game.num_players}")
         self.gf = game_functions(game)
@@ -112,20 +116,65 @@ class MCTS:
         self._done: np.ndarray | None = None  # simulations per tree, once the steps ended
         #: Seconds allowed per ``run`` (None: no limit, ``options.sims`` alone decides).
         self.move_time: float | None = None
+        #: Bytes all trees of this search may take (read once: no cost per move or simulation).
+        self.room = memory.allowance()
+        self.check_memory(1)  # an absurd budget is refused before the first move
 
     # -- memory -------------------------------------------------------------------------------
     def _budget(self, batch: int = 1) -> tuple[int, int]:
         """(nodes, states) per tree; auto: room for one move's simulations, twice with reuse,
-        within AUTO_BYTES for all trees (beyond that a search stops early and says so)."""
+        within AUTO_BYTES (or the memory there is) for all trees (beyond that a search stops
+        early and says so)."""
         o, g = self.options, self.game
         reuse = 2 if o.reuse else 1
+        auto = min(AUTO_BYTES, self.room // reuse)
         per_state = g.state_len * self.gf.state_dtype.itemsize + 16
         nodes = o.nodes or min((1 + o.sims * g.num_actions) * reuse,
-                               max(4096, 1 + g.num_actions, AUTO_BYTES // 2 // (NODE_BYTES * batch)))
-        states = min(nodes, (o.sims + 2) * reuse, max(64, AUTO_BYTES // 2 // (per_state * batch)))
+                               max(4096, 1 + g.num_actions, auto // 2 // (NODE_BYTES * batch)))
+        states = min(nodes, (o.sims + 2) * reuse, max(64, auto // 2 // (per_state * batch)))
         return int(nodes), int(max(states, 2))
 
+    def memory_bytes(self, batch: int = 1) -> tuple[int, int, int]:
+        """Bytes ``batch`` trees take: (all, of that the node pools, of that the buffers of
+        one simulation step); with reuse every tree has two pools (the reroot copies)."""
+        o, g = self.options, self.game
+        nodes, states = self._budget(batch)
+        item = self.gf.state_dtype.itemsize
+        pools = 2 if o.reuse else 1
+        node_part = batch * pools * nodes * NODE_BYTES
+        tree = states * (g.state_len * item + 14) + g.state_len * item + 9 * g.num_actions + 64
+        step = 0 if self.compiled_rollouts else batch * o.leaves * (
+            g.state_len * item + 4 * g.num_actions + 12)
+        return node_part + batch * pools * tree + step, node_part, step
+
+    def check_memory(self, batch: int) -> None:
+        """Refuse (one line naming the parameter, its value, the bytes and the accepted
+        maximum) a budget that ``batch`` trees could not hold in :attr:`room`."""
+        need, node_part, step = self.memory_bytes(batch)
+        if need <= self.room:
+            return
+        o, rest = self.options, need
+        pools = 2 if o.reuse else 1
+        if o.nodes and node_part * 2 >= need:
+            rest -= node_part
+            what, value = "nodes", o.nodes
+            most = max(0, self.room - rest) // (batch * pools * NODE_BYTES)
+        elif step * 2 >= need:
+            rest -= step
+            what, value = "leaves", o.leaves
+            most = max(0, self.room - rest) * o.leaves // step
+        else:
+            what, value = "trees (games searched at once)", batch
+            most = self.room // (need // batch)
+        where = f" for {batch} trees" if batch > 1 else ""
+        pool_note = " (two pools each: tree reuse)" if o.reuse and what == "nodes" else ""
+        raise SpecError(f"{self.owner}: {what}={value} would take {need} bytes ({memory.human(need)})"
+                        f"{where}{pool_note}; accepted: {what} <= {most} here "
+                        f"({memory.FRACTION:.0%} of the {memory.human(self.room / memory.FRACTION)} "
+                        "of memory available)")
+
     def _allocate(self, batch: int) -> Tree:
+        self.check_memory(batch)
         nodes, states = self._budget(batch)
         g = self.game
         return new_tree(batch, nodes, states, g.state_len, self.gf.state_dtype, g.num_actions,

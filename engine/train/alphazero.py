@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from varena.engine.errors import CheckpointError, SpecError, VarenaError
 from varena.engine.train.buffer import ReplayBuffer
-from varena.engine.train.config import TrainConfig, check_config, split_slots
+from varena.engine.train.config import TrainConfig, check_config, check_memory, split_slots
 from varena.engine.train.learner import Learner, allowed_steps
 from varena.engine.train.rundir import RunDir
 from varena.engine.train.state import load_training_state, save_training_state
@@ -47,6 +48,7 @@ class AlphaZeroTrainer:
         import importlib
 
         import torch
+
         from varena.engine.nn.device import resolve_device
 
         self.cfg: TrainConfig = check_config(config)
@@ -55,6 +57,7 @@ class AlphaZeroTrainer:
         self.device = device if isinstance(device, torch.device) else resolve_device(str(device))
         self.nets = importlib.import_module(self.networks)
         self.games = self._games()
+        check_memory(self.cfg, self.games)  # before the network, buffer and trees exist
         self.specs = [g.spec for g in self.games]
         self.net = self._network()
         self.net.to(self.device)

@@ -301,3 +301,40 @@ def split_slots(total: int, weights: list[float]) -> list[int]:
         base[rest[i % len(rest)]] += 1
         i += 1
     return base
+
+
+def check_memory(cfg: TrainConfig, games: list[Any]) -> None:
+    """Refuse in one line (naming the key, its value, the bytes and the accepted maximum) a
+    ``buffer.window`` or ``selfplay.games_in_flight`` the memory there is cannot hold:
+    the window of every game (its shards and their joined copy), and per game in flight its
+    search trees and the positions it records until it ends. Called once the ``games``
+    are configured, before anything is allocated."""
+    import numpy as np
+
+    from varena.engine import memory
+    from varena.engine.mcts import MCTS
+    from varena.engine.train.selfplay import search_options
+
+    room = memory.allowance()
+    sp = cfg.selfplay
+    slots = split_slots(sp["games_in_flight"], [w for _, w in cfg.games])
+    window = per_window = flight = 0
+    for g, n in zip(games, slots, strict=True):
+        position = g.state_len * np.dtype(g.state_dtype).itemsize + 4 * g.num_actions + 4
+        per_window += 2 * position
+        sims = max(sp["sims"], sp["cheap_sims"])
+        search = MCTS(g, search_options(sp, sims), lambda s: s, owner="config: selfplay")
+        moves = min(sp["max_moves"] or g.max_moves, g.max_moves)
+        flight += search.memory_bytes(n)[0] * (2 if sp["cheap_sims"] else 1) + n * moves * position
+    window = per_window * cfg.buffer["window"]
+    need = window + flight
+    if need <= room:
+        return
+    if window >= flight:
+        key, value, most = "buffer.window", cfg.buffer["window"], max(0, room - flight) // per_window
+    else:
+        total = sp["games_in_flight"]
+        key, value, most = "selfplay.games_in_flight", total, max(0, room - window) * total // flight
+    raise SpecError(f"config: {key}={value} would take {need} bytes ({memory.human(need)}); "
+                    f"accepted: {key} <= {most} here ({memory.FRACTION:.0%} of the "
+                    f"{memory.human(room / memory.FRACTION)} of memory available)")
