@@ -22,3 +22,12 @@ SOLVERS = (
 @hookimpl
 def varena_register_solvers(register):
     register_each(register, SOLVERS)
+
+
+COMMANDS = (("varena.solvers.alphavit.models", "models_command"),
+            ("varena.solvers.alphavit.warmstart", "warmstart_command"))
+
+
+@hookimpl
+def varena_register_commands(cli):
+    register_each(cli.add_command, COMMANDS)

@@ -53,8 +53,8 @@ class AlphaViTSolver(SearchAgent):
               "(d=512); default: the checkpoint's, else small", choices=tuple(PRESETS)),
         Param("positions", str, "grid", "position encoding of a fresh network: grid (learned, "
               "resized bilinearly) or relative (dynamic position bias)", choices=POSITION_MODES),
-        Param("checkpoint", str, "", "safetensors checkpoint to load (empty: random weights, "
-              "seeded by the agent's seed)"),
+        Param("checkpoint", str, "", "a shipped network's name (varena models) or a "
+              ".safetensors path (empty: random weights, seeded by the agent's seed)"),
         Param("device", str, "auto", "auto (CUDA when present), cpu or cuda",
               choices=("auto", "cpu", "cuda")),
         *_search_params(),

@@ -43,11 +43,15 @@ def save_network(path: str | os.PathLike, net: AlphaNet, *, step: int = 0,
 
 
 def load_network(path: str | os.PathLike, *, arch: str | None = None) -> tuple[AlphaNet, dict[str, Any]]:
-    """The network stored at ``path`` and its metadata, on the CPU.
+    """The network stored at ``path`` (a file, or a shipped network's name: see
+    :mod:`varena.solvers.alphavit.models`) and its metadata, on the CPU.
 
     ``arch``: when given, the checkpoint must hold that architecture. Raises CheckpointError
     naming what does not match.
     """
+    from varena.solvers.alphavit.models import resolve
+
+    path = resolve(path)
     meta = read_metadata(path)
     if meta.get("kind") != KIND:
         raise CheckpointError(f"{path}: checkpoint kind {meta.get('kind')!r}; expected {KIND!r}")
