@@ -15,6 +15,10 @@ from varena.engine.errors import SpecError
 # numpy refuses negative seeds and SQLite integers stop at 2**63; seeds + small offsets fit.
 SEED_MAX = 2**32 - 1
 
+#: Longest spec accepted (far above any real one; keeps every error and parse cheap).
+SPEC_MAX_CHARS = 65536
+_SHOWN = 60  # characters of a value or spec an error message shows
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -57,7 +61,7 @@ class Param:
         def bad(why: str = "") -> SpecError:
             extra = f" ({why})" if why else ""
             return SpecError(
-                f"{owner}: parameter {self.name}={raw!r} is not accepted{extra}; "
+                f"{owner}: parameter {self.name}={_short(raw)} is not accepted{extra}; "
                 f"accepted: {self.accepted()}"
             )
 
@@ -98,6 +102,12 @@ class Param:
         return value
 
 
+def _short(value: object) -> str:
+    """``repr(value)``, cut to a few dozen characters (an error line stays one short line)."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + f"... ({len(text)} characters)"
+
+
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
@@ -129,24 +139,28 @@ def parse_spec(text: str) -> Spec:
     """
     if not isinstance(text, str) or not text.strip():
         raise SpecError("empty spec; expected NAME or NAME:key=value,...")
+    if len(text) > SPEC_MAX_CHARS:
+        raise SpecError(f"spec {_short(text)} is too long; accepted: up to {SPEC_MAX_CHARS} characters")
+    shown = _short(text.strip())
     text = text.strip()
     name, sep, rest = text.partition(":")
     name = name.strip()
     if not name or not all(c.isalnum() or c in "_-." for c in name):
-        raise SpecError(f"spec {text!r}: bad name {name!r}; expected letters, digits, '_', '-', '.'")
+        raise SpecError(f"spec {shown}: bad name {_short(name)}; expected letters, digits, '_', '-', '.'")
     args: list[tuple[str, str]] = []
+    seen: set[str] = set()  # a set: a spec of many keys is checked in linear time
     if sep and not rest.strip():
-        raise SpecError(f"spec {text!r}: nothing after ':'; expected key=value,...")
+        raise SpecError(f"spec {shown}: nothing after ':'; expected key=value,...")
     i, n = 0, len(rest)
     while sep and i < n:
         eq = rest.find("=", i)
         comma = rest.find(",", i)
         if eq < 0 or (0 <= comma < eq):
             item = rest[i : comma if comma >= 0 else n].strip()
-            raise SpecError(f"spec {text!r}: {item!r} is not key=value")
+            raise SpecError(f"spec {shown}: {_short(item)} is not key=value")
         key = rest[i:eq].strip()
         if not key.isidentifier():
-            raise SpecError(f"spec {text!r}: bad parameter name {key!r}")
+            raise SpecError(f"spec {shown}: bad parameter name {_short(key)}")
         i = eq + 1
         while i < n and rest[i] == " ":
             i += 1
@@ -158,25 +172,26 @@ def parse_spec(text: str) -> Spec:
                 buf.append(rest[i])
                 i += 1
             if i >= n:
-                raise SpecError(f"spec {text!r}: unclosed quote in value of {key!r}")
+                raise SpecError(f"spec {shown}: unclosed quote in value of {key!r}")
             value = "".join(buf)
             i += 1
             while i < n and rest[i] == " ":
                 i += 1
             if i < n and rest[i] != ",":
-                raise SpecError(f"spec {text!r}: unexpected text after the quoted value of {key!r}")
+                raise SpecError(f"spec {shown}: unexpected text after the quoted value of {key!r}")
         else:
             end = rest.find(",", i)
             end = n if end < 0 else end
             value = rest[i:end].strip()
             i = end
-        if any(k == key for k, _ in args):
-            raise SpecError(f"spec {text!r}: parameter {key!r} given twice")
+        if key in seen:
+            raise SpecError(f"spec {shown}: parameter {key!r} given twice")
+        seen.add(key)
         args.append((key, value))
         if i < n and rest[i] == ",":
             i += 1
             if i >= n:
-                raise SpecError(f"spec {text!r}: trailing ','")
+                raise SpecError(f"spec {shown}: trailing ','")
     return Spec(name, tuple(args))
 
 
@@ -188,7 +203,7 @@ def bind(params: tuple[Param, ...], given: dict[str, Any], owner: str) -> dict[s
             close = difflib.get_close_matches(key, list(known), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             accepted = ", ".join(known) if known else "none"
-            raise SpecError(f"{owner}: unknown parameter {key!r}{hint}; accepted: {accepted}")
+            raise SpecError(f"{owner}: unknown parameter {_short(key)}{hint}; accepted: {accepted}")
     return {
         name: (p.convert(given[name], owner) if name in given else p.default)
         for name, p in known.items()
@@ -197,7 +212,7 @@ def bind(params: tuple[Param, ...], given: dict[str, Any], owner: str) -> dict[s
 
 def suggest(name: str, known: list[str], what: str) -> SpecError:
     """The error for an unknown game or solver name, naming the closest known one."""
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    close = difflib.get_close_matches(name[:_SHOWN], known, n=1, cutoff=0.5)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     listing = ", ".join(sorted(known)) if known else "none installed"
-    return SpecError(f"unknown {what} {name!r}{hint} (known: {listing})")
+    return SpecError(f"unknown {what} {_short(name)}{hint} (known: {listing})")
