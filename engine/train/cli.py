@@ -145,7 +145,8 @@ def train_command(config: str | None, out: str | None, resume: bool, max_steps: 
         if not resume:
             _discard_fresh(path, existed)
         raise
-    first_step = [getattr(trainer, "step", 0)]
+    latest = run.latest_checkpoint()
+    first_step = [latest[0] if latest else 0]
     section = parsed.get("metrics") if isinstance(parsed.get("metrics"), dict) else {}
     outputs.extend(writers(path, section))
     budget = Budget(max_steps=max_steps, max_minutes=max_minutes)
@@ -157,13 +158,14 @@ def train_command(config: str | None, out: str | None, resume: bool, max_steps: 
         raise SystemExit(130) from None
     finally:
         for w in outputs:
-            if hasattr(w, "close"):
-                w.close()
+            w.close()
     ckpt = final.get("checkpoint")
-    click.echo(f"{path}: step {final.get('step')}, {int(final.get('positions', 0))} positions, "
-               f"{int(final.get('games', 0))} games, {final.get('cpu_minutes', 0):.1f} CPU minutes")
+    counts = "".join(f", {int(final[k])} {k}" for k in ("positions", "games") if k in final)
+    click.echo(f"{path}: step {final.get('step')}{counts}, "
+               f"{final.get('cpu_minutes', 0):.1f} CPU minutes")
     if ckpt:
-        click.echo(f"checkpoint: {ckpt}  (play it: alphavit:checkpoint={ckpt})")
+        solver = parsed.get("solver", "alphavit")
+        click.echo(f"checkpoint: {ckpt}  (play it: {solver}:checkpoint={ckpt})")
 
 
 @click.command("train-report")

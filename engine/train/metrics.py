@@ -104,6 +104,9 @@ class CsvWriter:
             for k, v in metrics.items():
                 w.writerow([step, now, k, "" if v is None or not math.isfinite(v) else repr(float(v))])
 
+    def close(self) -> None:
+        """Nothing held open: every row is appended and closed as it comes."""
+
 
 class TensorBoardWriter:
     """TensorBoard scalars under ``DIR/tensorboard`` (the ``tensorboard`` extra)."""
