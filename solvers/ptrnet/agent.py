@@ -51,7 +51,7 @@ class PtrNetSolver(Solver):
 
     @classmethod
     def supports(cls, game: Game) -> bool:
-        return getattr(game, "name", None) in PROBLEMS
+        return game.name in PROBLEMS
 
     @classmethod
     def trainers(cls) -> dict[str, type]:

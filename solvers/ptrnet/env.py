@@ -55,9 +55,9 @@ PROBLEMS = {
 
 
 def problem_info(game: Game) -> ProblemInfo:
-    info = PROBLEMS.get(getattr(game, "name", ""))
+    info = PROBLEMS.get(game.name)
     if info is None:
-        raise SpecError(f"ptrnet: game {getattr(game, 'name', game)!r} is not a problem it "
+        raise SpecError(f"ptrnet: game {game.name!r} is not a problem it "
                         f"plays; accepted: {', '.join(PROBLEMS)}")
     return info
 
