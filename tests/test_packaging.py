@@ -50,3 +50,4 @@ def test_built_wheel_holds_one_top_level_package(tmp_path):
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert tops == {"varena"}, tops
     assert "varena/engine/api.py" in names and "varena/tournaments/quick.toml" in names
+    assert "varena/solvers/alphavit/checkpoints/gomoku_go.safetensors" in names  # shipped network
