@@ -278,10 +278,13 @@ def spec_surface(tmp: Path):
     import numpy as np
     from click.testing import CliRunner
 
-    from tests.engine.spec_inputs import AGENT_GAMES, seeds, spec
+    from tests.engine.spec_inputs import AGENT_GAMES, first_move, seeds, spec
+    from varena.engine import memory
     from varena.engine.cli import full_cli
     from varena.engine.host import get_host
 
+    real = memory.allowance  # budgets the check accepts are allocated: within the cap
+    memory.allowance = lambda: min(real(), 2**29)
     host = get_host()
     games, agents, table = seeds(host)
     game_names, agent_names = sorted(host.games), sorted(n for n in host.solvers if n in table)
@@ -301,9 +304,17 @@ def spec_surface(tmp: Path):
             return
         failures = []
         agent_text = spec(rng, agent_names, table, agents)
+
+        def agent() -> None:
+            target = host.make_game(rng.choice(AGENT_GAMES))
+            made = host.make_agent(agent_text, target, 0)
+            try:
+                first_move(made, target)  # trees allocated: a budget beyond memory shows
+            finally:
+                made.close()
+
         for make in (lambda: host.make_game(game_text).initial_state(np.random.default_rng(0)),
-                     lambda: host.make_agent(agent_text, host.make_game(rng.choice(AGENT_GAMES)),
-                                             0).close()):
+                     agent):
             try:
                 make()
             except VarenaError as exc:

@@ -62,3 +62,15 @@ def spec(rng: random.Random, names: list[str], table: dict, pool: list[str]) -> 
         parts.append(f"{key}{rng.choice(['=', '=', '=', '=', '==', ' = ', ''])}{value}")
     sep = rng.choice([":", ":", ":", ":", "", "::", ": "])
     return name + (sep + rng.choice([",", ",", ",", ", ", ",,"]).join(parts) if parts else "")
+
+
+def first_move(agent: Any, game: Any) -> None:
+    """One move of a searching agent (mcts, alphavit) with a short move time, so its trees
+    are allocated (a budget beyond memory shows here) without a 10**7-simulation wait."""
+    from varena.solvers.search_agent import SearchAgent
+
+    if isinstance(agent, SearchAgent):
+        import numpy as np
+
+        agent.set_move_time(0.05)
+        agent.select_actions(game.initial_state(np.random.default_rng(0))[None])

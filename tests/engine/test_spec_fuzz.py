@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, strategies as st
 
-from tests.engine.spec_inputs import AGENT_GAMES, seeds, spec
+import varena.engine.memory as memory
+from tests.engine.spec_inputs import AGENT_GAMES, first_move, seeds, spec
 from tests.fuzzing import FAST, FAST_PROCESS, LONG, LONG_PROCESS
 from varena.engine.cli import full_cli
 from varena.engine.errors import VarenaError
@@ -57,6 +58,16 @@ def check_spec(game_text: str, agent_text: str, agent_game: str, fuzzed: bool = 
     """Parse both, make the game (and its first state), make the agent for a small game."""
     if fuzzed and open_defect(agent_text):
         agent_text = "random"
+    real = memory.allowance
+    # a search budget the memory check accepts is allocated: keep what it may accept small
+    memory.allowance = lambda: min(real(), 256 * 2**20)
+    try:
+        _check_spec(game_text, agent_text, agent_game)
+    finally:
+        memory.allowance = real
+
+
+def _check_spec(game_text: str, agent_text: str, agent_game: str) -> None:
     before, start = _peak(), time.monotonic()
     _one_line(lambda: parse_spec(game_text))
     game = _one_line(lambda: HOST.make_game(game_text))
@@ -65,7 +76,10 @@ def check_spec(game_text: str, agent_text: str, agent_game: str, fuzzed: bool = 
     target = HOST.make_game(agent_game)
     agent = _one_line(lambda: HOST.make_agent(agent_text, target, seed=0))
     if agent is not None:
-        agent.close()
+        try:
+            _one_line(lambda: first_move(agent, target))
+        finally:
+            agent.close()
     assert time.monotonic() - start < SECONDS, (game_text, agent_text)
     assert _peak() - before < BYTES, (game_text, agent_text, _peak() - before)
 
