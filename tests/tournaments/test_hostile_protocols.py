@@ -140,7 +140,8 @@ def test_nasty_tokens_include_the_classics():
 
 
 @pytest.mark.parametrize("cmd, fragment", [
-    ('"ls\x00x"', "NUL"), ('"' + "a" * 100_000 + '"', "not found"), ('"/dev/null"', "not found"),
+    ('"ls\x00x"', "NUL"), ('"' + "a" * 60_000 + '"', "not found"),
+    ('"' + "a" * 100_000 + '"', "too long"), ('"/dev/null"', "not found"),
     ('"/tmp"', "not found"), ("\"'unclosed\"", "No closing quotation"),
 ])
 def test_engine_command_is_checked_in_one_line(cmd, fragment):
