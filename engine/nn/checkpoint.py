@@ -29,7 +29,8 @@ from varena.engine.errors import CheckpointError
 
 FORMAT = "varena-checkpoint/1"
 META_KEY = "varena"
-MAX_INT_DIGITS = 30
+# numpy's PCG64 state (saved by varena train for --resume) holds 128-bit integers: 39 digits
+MAX_INT_DIGITS = 40
 
 
 def save_checkpoint(path: str | os.PathLike, module: torch.nn.Module, metadata: dict[str, Any]) -> Path:
@@ -121,7 +122,7 @@ def _compare(path: Path | str | os.PathLike, tensors: dict[str, tuple[int, ...]]
 
 
 def _bounded_int(text: str) -> int:
-    # Python refuses more than 4,300 digits with a bare ValueError; no config needs 30.
+    # Python refuses more than 4,300 digits with a bare ValueError; nothing needs more than 40.
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
         raise ValueError(f"an integer of {len(text)} digits (accepted: up to {MAX_INT_DIGITS})")
     return int(text)

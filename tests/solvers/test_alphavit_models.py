@@ -147,3 +147,23 @@ def test_warm_start_writes_a_checkpoint_a_config_can_start_from(tmp_path):
     again = warm_start("tictactoe", tmp_path / "again.safetensors", minutes=0.1, play_share=0.5,
                        sims=20, slots=8, data=data, seed=0)  # the kept games, not new ones
     assert again["per_game"] == summary["per_game"]
+
+
+def test_committed_resume_point_matches_the_shipped_network_and_config():
+    """What `varena train alphavit_gomoku_go --resume` reads from the committed resume point:
+    the shipped config unchanged, latest.json naming the shipped network's bytes, and an
+    optimiser state whose metadata (numpy's 128-bit RNG state included) reads back."""
+    from pathlib import Path
+
+    from varena.engine.nn.checkpoint import read_metadata
+    from varena.engine.train.cli import shipped_configs
+
+    kit = Path(models.__file__).with_name("resume") / SHIPPED
+    assert (kit / "config.toml").read_text(encoding="utf-8") == shipped_configs()["alphavit_gomoku_go"]
+    latest = json.loads((kit / "latest.json").read_text(encoding="utf-8"))
+    net = kit / latest["path"]
+    assert net.read_bytes() == models.shipped()[SHIPPED].read_bytes()
+    optim = read_metadata(kit / "optim" / net.name)
+    assert optim["step"] == latest["step"] == read_metadata(net)["step"]
+    assert optim["config_hash"] == read_metadata(net)["training"]["config_hash"]
+    assert len(list((kit / "buffer").glob("*/shard-*.safetensors"))) == 4  # one per board
