@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from pathlib import Path
 from typing import IO, Any
 
 from varena.engine.errors import FormatError
@@ -119,3 +120,12 @@ class LineReader:
         while chunk and not chunk.endswith("\n"):  # skip the rest of the over-long line
             chunk = self._decode(self.stream.readline(self.limit))
         return None
+
+
+def is_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` names a regular file; a name the system refuses (over 255 bytes, a NUL)
+    is simply not one (``Path.is_file`` raises OSError/ValueError for those)."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False

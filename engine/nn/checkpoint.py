@@ -25,6 +25,7 @@ from safetensors.torch import save as st_save
 
 from varena.engine import __version__
 from varena.engine.atomic import write_atomic
+from varena.engine.bounded import is_file
 from varena.engine.errors import CheckpointError
 
 FORMAT = "varena-checkpoint/1"
@@ -130,7 +131,7 @@ def _bounded_int(text: str) -> int:
 
 def _existing(path: str | os.PathLike) -> Path:
     path = Path(path)
-    if not path.is_file():
+    if not is_file(path):
         raise CheckpointError(f"checkpoint {str(path)!r} does not exist or is not a file")
     return path
 

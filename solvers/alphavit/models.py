@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from varena.engine.bounded import is_file
 from varena.engine.errors import CheckpointError
 
 PACKAGE = "varena.solvers.alphavit"
@@ -71,7 +72,7 @@ def resolve(value: str | os.PathLike) -> Path:
 
     An unknown name raises CheckpointError in one line listing the shipped names."""
     text = os.fspath(value)
-    if os.sep in text or "/" in text or text.endswith(SUFFIX) or Path(text).is_file():
+    if os.sep in text or "/" in text or text.endswith(SUFFIX) or is_file(text):
         return Path(text).expanduser()
     ships = shipped()
     if text in ships:

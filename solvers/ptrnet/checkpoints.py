@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
+from varena.engine.bounded import is_file
 from varena.engine.errors import CheckpointError
 from varena.engine.nn.checkpoint import check_weights, load_weights, read_metadata, save_checkpoint
 from varena.solvers.ptrnet.networks import NetConfig, build
@@ -32,11 +34,11 @@ def resolve(name_or_path: str) -> Path:
     text = str(name_or_path)
     if os.sep in text or "/" in text or text.endswith(".safetensors"):
         path = Path(text).expanduser()
-        if not path.is_file():
+        if not is_file(path):
             raise CheckpointError(f"ptrnet: checkpoint file {text!r} does not exist")
         return path
     path = SHIPPED / f"{text}.safetensors"
-    if not path.is_file():
+    if not is_file(path):
         names = ", ".join(shipped()) or "none shipped"
         raise CheckpointError(f"ptrnet: no shipped checkpoint named {text!r} (shipped: {names}); "
                               "or give a path to a .safetensors file")

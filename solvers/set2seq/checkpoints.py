@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
+from varena.engine.bounded import is_file
 from varena.engine.errors import CheckpointError
 from varena.engine.nn.checkpoint import check_weights, load_weights, read_metadata, save_checkpoint
 from varena.solvers.set2seq.network import NetConfig, ReadProcessWrite
@@ -37,7 +39,7 @@ def resolve(name_or_path: str) -> Path:
     if name_or_path in ships:
         return ships[name_or_path]
     path = Path(name_or_path)
-    if path.is_file():
+    if is_file(path):
         return path
     names = ", ".join(sorted(ships)) or "none"
     raise CheckpointError(f"set2seq: checkpoint {name_or_path!r} is neither a shipped name "

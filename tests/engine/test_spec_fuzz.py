@@ -47,17 +47,8 @@ def _one_line(make) -> object | None:
         return None
 
 
-def open_defect(agent_text: str) -> bool:
-    """A checkpoint name over 255 bytes: the open defect of OPEN below (kept out of the
-    random runs so they stay green; the strict xfail keeps it visible until it is fixed)."""
-    _, _, value = agent_text.partition("checkpoint=")
-    return any(len(part.encode("utf-8", "surrogateescape")) > 255 for part in value.split("/"))
-
-
-def check_spec(game_text: str, agent_text: str, agent_game: str, fuzzed: bool = True) -> None:
+def check_spec(game_text: str, agent_text: str, agent_game: str) -> None:
     """Parse both, make the game (and its first state), make the agent for a small game."""
-    if fuzzed and open_defect(agent_text):
-        agent_text = "random"
     real = memory.allowance
     # a search budget the memory check accepts is allocated: keep what it may accept small
     memory.allowance = lambda: min(real(), 256 * 2**20)
@@ -157,19 +148,13 @@ def test_hostile_agent_specs_are_one_line(text):
     check_spec("random", text, "gomoku:size=5,k=4")
 
 
-#: Found by this fuzzing and still open (the files belong to work in progress elsewhere):
-#: the checkpoint resolvers call Path.is_file() on the spec's text, which raises OSError
-#: (ENAMETOOLONG) for a name over 255 bytes. strict: passing means fixed, drop the mark.
-OPEN = pytest.mark.xfail(raises=OSError, strict=True, reason="checkpoint resolver: OSError "
-                         "on an over-long name (issue 16, reported)")
-
-
+#: Found by this fuzzing: the checkpoint resolvers called Path.is_file() on the spec's text,
+#: which raises OSError (ENAMETOOLONG) for a name over 255 bytes.
 @pytest.mark.parametrize("text", [
-    pytest.param(f"{solver}:checkpoint=" + "x" * 300, marks=OPEN)
-    for solver in ("alphavit", "ptrnet", "set2seq")])
+    f"{solver}:checkpoint=" + "x" * 300 for solver in ("alphavit", "ptrnet", "set2seq")])
 def test_over_long_checkpoint_names_are_one_line(text):
     game = "tsp:n=6" if text.startswith(("ptrnet", "set2seq")) else "gomoku:size=5,k=4"
-    check_spec("random", text, game, fuzzed=False)
+    check_spec("random", text, game)
 
 
 def test_a_spec_of_many_keys_parses_in_linear_time():
