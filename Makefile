@@ -21,6 +21,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/varena compile
 	$(BIN)/varena plugins
+	$(BIN)/varena models
 	$(BIN)/varena play gomoku:size=9 --p1 mcts:sims=200 --p2 random --seed 1
 	$(BIN)/varena tournament tournaments/quick.toml --out runs/quick --resume
 
