@@ -24,6 +24,7 @@ import time
 
 import numpy as np
 import torch
+
 from varena.engine.host import get_host
 from varena.engine.mcts import MCTS, MCTSOptions, SearchPool
 from varena.engine.nn.device import configure_cpu_threads

@@ -26,7 +26,6 @@ import argparse
 import time
 
 import numpy as np
-
 from _common import best_of, line, openspiel_cpp, openspiel_python, timed
 
 C = 1.4

@@ -64,9 +64,8 @@ def varena_rate(batch: int, sims: int, threads: int, repeats: int) -> float:
 
 def connect4_rates(sims: int, repeats: int) -> tuple[float, float]:
     """(interpreted, compiled) simulations per second on Connect Four from the empty board."""
-    from varena.engine.mcts import MCTS, MCTSOptions
-
     from tests.engine.connect4 import ConnectFour, ConnectFourNumba
+    from varena.engine.mcts import MCTS, MCTSOptions
 
     rates = []
     for game in (ConnectFour(), ConnectFourNumba()):

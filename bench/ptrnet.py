@@ -50,6 +50,7 @@ def _agent_parts(name: str):
 
 def _decode(net, game, states, opts, batch: int = 200):
     import torch
+
     from varena.solvers.ptrnet.decoding import decode
 
     with torch.no_grad():

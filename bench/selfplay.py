@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 import torch
+
 from varena.engine.host import get_host
 from varena.engine.nn.device import configure_cpu_threads, resolve_device
 from varena.engine.train.buffer import ReplayBuffer

@@ -42,6 +42,7 @@ import numpy as np
 from numba import types
 from numba.core.typing.typeof import typeof_impl
 from numba.experimental.function_type import _get_wrapper_address
+
 from varena.engine.api import Game
 from varena.engine.errors import KernelError, VarenaError
 

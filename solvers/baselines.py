@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from varena.engine.api import Game, Solver
 from varena.engine.errors import VarenaError
 from varena.engine.mcts.options import SEARCH_PARAMS

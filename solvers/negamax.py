@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+
 from varena.engine.mcts.expand import random_playout
 from varena.engine.mcts.tree import rand_below, rand_seed
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+
 from varena.engine.mcts.expand import backup, expand, random_playout
 from varena.engine.mcts.select import EVAL, FULL, TERMINAL, descend
 from varena.engine.mcts.tree import rand_seed, reset_tree

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+
 from varena.engine.api import Game
 from varena.engine.errors import KernelError, VarenaError
 

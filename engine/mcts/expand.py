@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+
 from varena.engine.mcts.tree import FULL_NODES, UNEXPANDED, mix64, rand_below
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+
 from varena.engine.api import Game
 from varena.engine.errors import VarenaError
 from varena.engine.mcts.search import MCTS, SearchResult

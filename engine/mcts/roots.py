@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
+
 from varena.engine.mcts import policies as P
 from varena.engine.mcts.options import MCTSOptions
 from varena.engine.mcts.tree import Tree

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+
 from varena.engine.mcts.tree import FULL_STATES, PENDING, PUCT, UNEXPANDED
 
 # Outcomes of a descent.

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import torch
+
 from varena.engine.api import Game, Tokens
 from varena.engine.nn.device import autocast, keep_cpu_threads, resolve_device
 

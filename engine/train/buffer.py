@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from safetensors import safe_open
 from safetensors.numpy import save as st_save
+
 from varena.engine.api import Game
 from varena.engine.atomic import write_atomic
 from varena.engine.errors import CheckpointError, VarenaError

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import click
+
 from varena.engine.errors import SpecError
 
 log = logging.getLogger("varena.train")

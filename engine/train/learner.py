@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import torch
+
 from varena.engine.api import Game
 from varena.engine.errors import CheckpointError
 from varena.engine.nn.device import autocast, configure_cpu_threads, keep_cpu_threads

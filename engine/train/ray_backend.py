@@ -21,6 +21,7 @@ import logging
 from typing import Any
 
 import numpy as np
+
 from varena.engine.errors import SpecError
 
 log = logging.getLogger("varena.train")

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+
 from varena.engine.api import Game
 from varena.engine.mcts.options import MCTSOptions
 

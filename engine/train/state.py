@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 from safetensors.torch import save as st_save
+
 from varena.engine.atomic import write_atomic
 from varena.engine.errors import CheckpointError
 from varena.engine.nn.checkpoint import (

@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 import numpy as np
+
 from varena.engine.api import Game
 from varena.engine.errors import SpecError
 from varena.engine.mcts.options import SEARCH_PARAMS

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from typing import Any
 
 import numpy as np
+
 from varena.engine.api import Game, Solver
 from varena.engine.errors import CheckpointError, SpecError
 from varena.engine.params import Param
@@ -62,6 +63,7 @@ class PtrNetSolver(Solver):
     def __init__(self, game: Game, seed: int | None = None, **config: Any) -> None:
         super().__init__(game, seed, **config)
         import torch
+
         from varena.engine.nn.device import resolve_device
         from varena.solvers.ptrnet.checkpoints import load_network, new_network, resolve
         from varena.solvers.ptrnet.decoding import DecodeOptions

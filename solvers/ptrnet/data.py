@@ -19,6 +19,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+
 from varena.engine.api import Game
 from varena.engine.atomic import write_atomic
 from varena.engine.errors import VarenaError

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+
 from varena.engine.api import Game
 from varena.engine.errors import SpecError
 from varena.solvers.ptrnet.env import BatchEnv, instances, problem_info

@@ -21,6 +21,7 @@ import numba
 import numpy as np
 from numba import types
 from numba.experimental.function_type import _get_wrapper_address
+
 from varena.engine.api import Game
 from varena.engine.errors import SpecError
 from varena.games.points import DONE, HEADER, VALUE, N, T

@@ -53,6 +53,7 @@ class Set2SeqSolver(PtrNetSolver):
         # PtrNetSolver.__init__ builds a ptrnet network; the base of both sets the config.
         super(PtrNetSolver, self).__init__(game, seed, **config)
         import torch
+
         from varena.engine.nn.device import resolve_device
         from varena.solvers.ptrnet.decoding import DecodeOptions
         from varena.solvers.ptrnet.env import problem_info

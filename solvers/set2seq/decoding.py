@@ -17,6 +17,7 @@ Sequences are int64 ``[B, T]`` padded with -1 after their end; index ``n`` is ``
 from __future__ import annotations
 
 import torch
+
 from varena.solvers.set2seq.network import ReadProcessWrite
 
 RULES = ("permutation", "subset", "free")

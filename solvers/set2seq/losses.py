@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+
 from varena.solvers.set2seq.data import with_end
 from varena.solvers.set2seq.decoding import sample_set_orders, teacher_forced
 from varena.solvers.set2seq.network import ReadProcessWrite

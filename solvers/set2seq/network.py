@@ -23,6 +23,7 @@ from typing import Any
 
 import torch
 from torch import nn
+
 from varena.engine.errors import CheckpointError
 
 

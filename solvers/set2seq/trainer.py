@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 from safetensors.torch import load_file, save as st_save
+
 from varena.engine.atomic import write_atomic
 from varena.engine.errors import CheckpointError
 from varena.engine.nn.device import resolve_device

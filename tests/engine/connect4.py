@@ -13,6 +13,7 @@ import types
 
 import numba
 import numpy as np
+
 from varena.engine.api import Game, Kernels, NumbaGame, Tokens
 
 ROWS, COLS = 6, 7

@@ -8,8 +8,9 @@ import sys
 
 import numpy as np
 import pytest
-import varena.engine.host
 from click.testing import CliRunner
+
+import varena.engine.host
 from varena.engine.cli import cli
 from varena.engine.errors import KernelError
 

@@ -7,10 +7,10 @@ import logging
 import numpy as np
 import pytest
 
+from tests.engine import tictactoe as T
 from varena.engine.errors import VarenaError
 from varena.engine.host import get_host
 from varena.engine.mcts import MCTS, MCTSOptions, RolloutEvaluator
-from tests.engine import tictactoe as T
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 import torch
 from safetensors.torch import save_file
+
+from tests.solvers.toys import ToyBoard, ToyPoints
 from varena.engine.errors import CheckpointError, SpecError
 from varena.engine.nn.checkpoint import load_weights, read_metadata, save_checkpoint
 from varena.engine.nn.device import autocast, configure_cpu_threads, resolve_device
 from varena.engine.nn.evaluator import NetEvaluator
 from varena.solvers.alphavit.checkpoints import load_network, new_network, save_network
-
-from tests.solvers.toys import ToyBoard, ToyPoints
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,13 +8,13 @@ import pathlib
 
 import numpy as np
 import pytest
-import varena.engine.host
 from click.testing import CliRunner
-from varena.engine.cli import cli
-from varena.engine.mcts import MCTS, MCTSOptions
 
+import varena.engine.host
 from tests.engine.connect4 import ConnectFour, ConnectFourNumba
 from tests.engine.test_pool import hashed
+from varena.engine.cli import cli
+from varena.engine.mcts import MCTS, MCTSOptions
 
 PLUGIN = pathlib.Path(__file__).with_name("connect4.py").read_text() + '''
 

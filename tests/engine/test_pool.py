@@ -7,6 +7,7 @@ import hashlib
 
 import numpy as np
 import pytest
+
 from varena.engine.errors import VarenaError
 from varena.engine.host import get_host
 from varena.engine.mcts import MCTS, MCTSOptions, SearchPool

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from tests.games.go_reference import RefGo
 from varena.engine.errors import IllegalMoveError, SpecError
 from varena.engine.host import get_host
 from varena.engine.testing import check_game
 from varena.games.go import Go, rules
-from tests.games.go_reference import RefGo
 
 
 def position(game: Go, rows: list[str], to_play: int = 0) -> np.ndarray:

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from tests.games import gomoku_reference as ref
 from varena.engine.errors import IllegalMoveError, SpecError
 from varena.engine.host import get_host
 from varena.engine.testing import check_game
 from varena.games import gomoku_rules as R
 from varena.games.gomoku import Gomoku
-from tests.games import gomoku_reference as ref
 
 RULES = ("freestyle", "standard", "renju", "caro")
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+
+from tests.solvers.toys import ToyBoard, ToyPoints
 from varena.engine.api import Game
 from varena.engine.errors import CheckpointError, SpecError
 from varena.engine.host import get_host
@@ -16,8 +18,6 @@ from varena.solvers.alphavit.checkpoints import new_network, save_network
 from varena.solvers.alphavit.layout import LayoutError
 from varena.solvers.alphavit.network import interpolation_matrix
 from varena.solvers.alphavit.presets import PRESETS, NetConfig, make_config
-
-from tests.solvers.toys import ToyBoard, ToyPoints
 
 ARCHS = ("vit", "vid", "vda")
 

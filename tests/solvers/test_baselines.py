@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from varena.engine.errors import SpecError, VarenaError
-from varena.engine.host import get_host
 
 from tests.engine import tictactoe as T
+from varena.engine.errors import SpecError, VarenaError
+from varena.engine.host import get_host
 
 
 @pytest.fixture(scope="module")
@@ -115,9 +115,8 @@ def test_bad_params_give_spec_errors(host, ttt, spec, words):
 
 
 def test_supports_plain_python_games_too(host):
-    from varena.solvers.baselines import AlphaBetaSolver, MCTSSolver
-
     from tests.solvers.toys import ToyBoard, ToyPoints
+    from varena.solvers.baselines import AlphaBetaSolver, MCTSSolver
 
     toy = ToyBoard.from_params()  # no kernels: searched interpreted (tests/engine/test_plain_python.py)
     assert MCTSSolver.supports(toy) and AlphaBetaSolver.supports(toy)

@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 import torch
+
 from varena.solvers.set2seq.checkpoints import new_network
 from varena.solvers.set2seq.data import make_batch, rng_for, set_exact, sorted_exact, with_end
 from varena.solvers.set2seq.decoding import decode, sample_set_orders, teacher_forced

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+
 from varena.engine.cli import full_cli
 from varena.engine.errors import CheckpointError, SpecError
 from varena.engine.host import get_host

@@ -4,10 +4,11 @@ brute-force referee of connect4_reference.py on many sizes and k."""
 import numpy as np
 import pytest
 from connect4_reference import Referee
-from varena.engine.errors import IllegalMoveError, SpecError
-from varena.engine.testing import check_game
 from varena_connect4 import rules as R
 from varena_connect4.game import ConnectFour
+
+from varena.engine.errors import IllegalMoveError, SpecError
+from varena.engine.testing import check_game
 
 
 def test_discs_fall_and_lines_win():

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+
 from varena.engine.host import get_host
 from varena.engine.play import play_game
 
@@ -136,8 +137,9 @@ def test_tokens_follow_the_mirror():
 
 def test_gymnasium_env():
     import gymnasium
-    import varena.engine.envs  # noqa: F401 - registers varena/Game-v0
     from gymnasium.utils.env_checker import check_env
+
+    import varena.engine.envs  # noqa: F401 - registers varena/Game-v0
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -157,6 +159,7 @@ def test_gymnasium_env():
 def test_pettingzoo_env():
     pytest.importorskip("pettingzoo", reason="pettingzoo is optional")
     from pettingzoo.test import api_test
+
     from varena.engine.envs import VarenaAECEnv
 
     api_test(VarenaAECEnv("connect4:width=5,height=4"), num_cycles=200)

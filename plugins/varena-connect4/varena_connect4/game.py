@@ -11,10 +11,10 @@ An action is a column. Its name is the column number counted from the left, ``1`
 from __future__ import annotations
 
 import numpy as np
+
 from varena.engine.api import Kernels, NumbaGame, Tokens
 from varena.engine.errors import IllegalMoveError, SpecError
 from varena.engine.params import Param
-
 from varena_connect4 import rules as R
 
 LETTERS = "abcdefghijklmno"

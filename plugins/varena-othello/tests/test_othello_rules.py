@@ -4,10 +4,11 @@ brute-force referee of othello_reference.py on every even size 4..16."""
 import numpy as np
 import pytest
 from othello_reference import Referee
-from varena.engine.errors import IllegalMoveError, SpecError
-from varena.engine.testing import check_game
 from varena_othello import rules as R
 from varena_othello.game import Othello
+
+from varena.engine.errors import IllegalMoveError, SpecError
+from varena.engine.testing import check_game
 
 
 def test_start_position_and_openings():

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+
 from varena.engine.errors import IllegalMoveError
 from varena.engine.host import get_host
 from varena.engine.play import play_game
@@ -142,8 +143,9 @@ def test_tokens_follow_the_symmetries():
 
 def test_gymnasium_env():
     import gymnasium
-    import varena.engine.envs  # noqa: F401 - registers varena/Game-v0
     from gymnasium.utils.env_checker import check_env
+
+    import varena.engine.envs  # noqa: F401 - registers varena/Game-v0
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -163,6 +165,7 @@ def test_gymnasium_env():
 def test_pettingzoo_env():
     pytest.importorskip("pettingzoo", reason="pettingzoo is optional")
     from pettingzoo.test import api_test
+
     from varena.engine.envs import VarenaAECEnv
 
     api_test(VarenaAECEnv("othello:size=4"), num_cycles=200)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 
 import numpy as np
+
 from varena.engine.api import Kernels, NumbaGame, Tokens
 from varena.engine.errors import IllegalMoveError, SpecError
 from varena.engine.params import Param
-
 from varena_othello import rules as R
 
 LETTERS = "abcdefghijklmnop"

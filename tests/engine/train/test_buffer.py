@@ -6,6 +6,7 @@ import errno
 
 import numpy as np
 import pytest
+
 import varena.engine.train.buffer as buffer_mod
 from varena.engine.host import get_host
 from varena.engine.train.buffer import BufferError, ReplayBuffer, normalise_objective

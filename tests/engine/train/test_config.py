@@ -6,12 +6,12 @@ import tomllib
 
 import pytest
 from click.testing import CliRunner
+
+from tests.engine.train.helpers import tiny
 from varena.engine.cli import full_cli
 from varena.engine.errors import SpecError
 from varena.engine.train.cli import shipped_configs
 from varena.engine.train.config import check_config, split_slots
-
-from tests.engine.train.helpers import tiny
 
 
 def _raw(extra: str = "", **kw) -> dict:

@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from varena.engine.host import get_host
-from varena.engine.train.buffer import ReplayBuffer
 
 from tests.engine.train.helpers import tiny
+from varena.engine.host import get_host
+from varena.engine.train.buffer import ReplayBuffer
 
 pytestmark = pytest.mark.slow
 

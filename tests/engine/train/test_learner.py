@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+
 from varena.engine.host import get_host
 from varena.engine.train.config import LEARNER, check_section
 from varena.engine.train.learner import Learner, allowed_steps, lr_at

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+
 from varena.engine.cli import full_cli
 from varena.engine.host import get_host
 from varena.engine.play import play_game

@@ -7,6 +7,7 @@ import json
 import math
 
 import pytest
+
 from varena.engine.errors import SpecError
 from varena.engine.train.metrics import CsvWriter, progress_text, writers
 from varena.engine.train.rundir import RunDir

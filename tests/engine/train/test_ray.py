@@ -7,11 +7,11 @@ import json
 
 import pytest
 from click.testing import CliRunner
+
+from tests.engine.train.helpers import tiny
 from varena.engine.cli import full_cli
 from varena.engine.host import get_host
 from varena.engine.train.buffer import ReplayBuffer
-
-from tests.engine.train.helpers import tiny
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from varena.engine.host import get_host
 from varena.engine.nn.evaluator import NetEvaluator
 from varena.engine.train.config import SELFPLAY, check_section

@@ -7,13 +7,13 @@ import errno
 import json
 
 import pytest
-import varena.engine.train.buffer as buffer_mod
 from click.testing import CliRunner
+
+import varena.engine.train.buffer as buffer_mod
+from tests.engine.train.helpers import tiny
 from varena.engine.cli import full_cli
 from varena.engine.host import get_host
 from varena.engine.train.buffer import ReplayBuffer
-
-from tests.engine.train.helpers import tiny
 
 
 def _train(cfg, out, *args):
@@ -132,6 +132,7 @@ def test_gating_keeps_the_selfplay_network_until_an_sprt_accepts(tmp_path):
 
 def test_init_fine_tunes_from_another_size(tmp_path):
     import torch
+
     from varena.engine.nn.checkpoint import read_tensors
     from varena.solvers.alphavit.checkpoints import new_network, save_network
 

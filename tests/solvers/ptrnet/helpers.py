@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from varena.engine.host import get_host
 from varena.solvers.ptrnet.checkpoints import new_network
 from varena.solvers.ptrnet.networks import NetConfig

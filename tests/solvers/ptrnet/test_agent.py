@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+
 from varena.engine.cli import cli
 from varena.engine.errors import CheckpointError
 from varena.engine.host import get_host

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from varena.games.tsp_distance import TspProblem
 from varena.games.tsp_reference import held_karp
 from varena.solvers.ptrnet.data import labelled

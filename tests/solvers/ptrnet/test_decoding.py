@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 import pytest
 import torch
+
 from varena.engine.errors import SpecError
 from varena.solvers.ptrnet.decoding import (
     DecodeOptions,

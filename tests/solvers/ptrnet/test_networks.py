@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from varena.engine.errors import CheckpointError
 from varena.solvers.ptrnet.networks import NetConfig
 

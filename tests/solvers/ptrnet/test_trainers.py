@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from varena.engine.errors import SpecError
 from varena.engine.train.rundir import RunDir
 from varena.engine.train.trainer import Budget
@@ -103,6 +104,7 @@ def test_pomo_needs_tsp(tmp_path):
 
 def _varena_train(*args):
     from click.testing import CliRunner
+
     from varena.engine.cli import full_cli
 
     return CliRunner().invoke(full_cli(), ["train", *args, "--quiet", "--device", "cpu"])
