@@ -62,11 +62,8 @@ class PtrNetSolver(Solver):
 
     def __init__(self, game: Game, seed: int | None = None, **config: Any) -> None:
         super().__init__(game, seed, **config)
-        import torch
 
-        from varena.engine.nn.device import resolve_device
         from varena.solvers.ptrnet.checkpoints import load_network, new_network, resolve
-        from varena.solvers.ptrnet.decoding import DecodeOptions
         from varena.solvers.ptrnet.env import problem_info
         from varena.solvers.ptrnet.networks import NetConfig
 
@@ -88,11 +85,22 @@ class PtrNetSolver(Solver):
         if game.n > self.net.cfg.max_n:
             raise SpecError(f"ptrnet: game {game.spec!r} has n={game.n}; this network accepts "
                             f"n <= {self.net.cfg.max_n}")
+        self._start_decoding(game, info, seed)
+
+    def _start_decoding(self, game: Game, info: Any, seed: int | None) -> None:
+        """The decoding options' checks, then device, options, generator and plans: shared by
+        every agent that decodes through this one (set2seq too), once ``self.net`` is set."""
+        import torch
+
+        from varena.engine.nn.device import resolve_device
+        from varena.solvers.ptrnet.decoding import DecodeOptions
+
+        c = self.config
         if c["decode"] == "pomo" and info.name != "tsp":
-            raise SpecError(f"ptrnet: decode=pomo is for tsp (a start from every first city); "
-                            f"for {game.name!r} use greedy, sample or beam")
+            raise SpecError(f"{self.name}: decode=pomo is for tsp (a start from every first "
+                            f"city); for {game.name!r} use greedy, sample or beam")
         if c["augment"] > game.num_symmetries:
-            raise SpecError(f"ptrnet: augment={c['augment']} is more than game {game.name!r} "
+            raise SpecError(f"{self.name}: augment={c['augment']} is more than game {game.name!r} "
                             f"has symmetries; accepted: 1..{game.num_symmetries}")
         self.device = resolve_device(c["device"])
         self.net.to(self.device).eval()

@@ -16,11 +16,10 @@ torch is imported when an agent is created, not when this module is.
 from __future__ import annotations
 
 import dataclasses
-from collections import OrderedDict
 from typing import Any
 
 from varena.engine.api import Game
-from varena.engine.errors import CheckpointError, SpecError
+from varena.engine.errors import CheckpointError
 from varena.engine.params import Param
 from varena.solvers.ptrnet.agent import PtrNetSolver
 
@@ -52,10 +51,7 @@ class Set2SeqSolver(PtrNetSolver):
     def __init__(self, game: Game, seed: int | None = None, **config: Any) -> None:
         # PtrNetSolver.__init__ builds a ptrnet network; the base of both sets the config.
         super(PtrNetSolver, self).__init__(game, seed, **config)
-        import torch
 
-        from varena.engine.nn.device import resolve_device
-        from varena.solvers.ptrnet.decoding import DecodeOptions
         from varena.solvers.ptrnet.env import problem_info
         from varena.solvers.set2seq.checkpoints import load_network, new_network, resolve
         from varena.solvers.set2seq.network import NetConfig
@@ -74,15 +70,4 @@ class Set2SeqSolver(PtrNetSolver):
         if self.net.cfg.item_dims != info.item_dims:
             raise CheckpointError(f"set2seq: the network reads {self.net.cfg.item_dims} floats per "
                                   f"item; {game.name!r} has {info.item_dims}")
-        if c["decode"] == "pomo" and info.name != "tsp":
-            raise SpecError(f"set2seq: decode=pomo is for tsp (a start from every first city); "
-                            f"for {game.name!r} use greedy, sample or beam")
-        if c["augment"] > game.num_symmetries:
-            raise SpecError(f"set2seq: augment={c['augment']} is more than game {game.name!r} "
-                            f"has symmetries; accepted: 1..{game.num_symmetries}")
-        self.device = resolve_device(c["device"])
-        self.net.to(self.device).eval()
-        self.options = DecodeOptions(c["decode"], c["samples"], c["width"], c["augment"],
-                                     c["temperature"])
-        self.generator = torch.Generator(device=self.device).manual_seed(0 if seed is None else int(seed))
-        self._plans = OrderedDict()
+        self._start_decoding(game, info, seed)
