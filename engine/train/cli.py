@@ -1,8 +1,12 @@
 """``varena train CONFIG`` and ``varena train-report DIR``.
 
 CONFIG is a TOML file or the name of a shipped config (``varena train tictactoe``; the list:
-``varena train --list``). The config's ``solver`` (default ``alphavit``) is looked up in the
-host and its ``trainers()`` name the training algorithms; ``trainer`` picks one.
+``varena train --list``). Shipped configs are this package's (``configs/``) and those a
+registered solver's package ships in its own ``configs/`` folder (``varena train sort`` is
+``solvers/set2seq/configs/sort.toml``); a solver's config is also known as
+``PACKAGE/NAME`` (``set2seq/sort``), the only name it has when two places ship the same
+NAME. The config's ``solver`` (default ``alphavit``) is looked up in the host and its
+``trainers()`` name the training algorithms; ``trainer`` picks one.
 """
 
 from __future__ import annotations
@@ -27,6 +31,61 @@ def shipped_configs() -> dict[str, str]:
             if p.name.endswith(".toml")}
 
 
+def solver_configs() -> dict[str, str]:
+    """``PACKAGE/NAME`` -> TOML text of the configs registered solvers ship: every
+    ``configs/*.toml`` in the package of a solver class (``varena.solvers.set2seq`` ships
+    ``set2seq/sort``). Plugins' solvers are included the same way."""
+    from varena.engine.host import get_host
+
+    out: dict[str, str] = {}
+    seen: set[str] = set()
+    for reg in get_host().solvers.values():
+        package = reg.cls.__module__.rpartition(".")[0]
+        if not package or package in seen:
+            continue
+        seen.add(package)
+        try:
+            folder = resources.files(package) / "configs"
+        except (ModuleNotFoundError, TypeError):  # a module outside any package
+            continue
+        if not folder.is_dir():
+            continue
+        short = package.rpartition(".")[2]
+        for p in folder.iterdir():
+            if p.name.endswith(".toml"):
+                out[f"{short}/{p.name[:-5]}"] = p.read_text(encoding="utf-8")
+    return out
+
+
+def known_configs() -> dict[str, str]:
+    """Every name ``varena train NAME`` accepts -> TOML text: this package's configs, each
+    solver's as ``PACKAGE/NAME``, and a solver's bare NAME where no other place ships it."""
+    known = dict(shipped_configs())
+    solvers = solver_configs()
+    bare: dict[str, list[str]] = {}
+    for qualified in solvers:
+        bare.setdefault(qualified.partition("/")[2], []).append(qualified)
+    for name, where in bare.items():
+        if len(where) == 1 and name not in known:
+            known[name] = solvers[where[0]]
+    known.update(solvers)
+    return known
+
+
+def listed_names(known: dict[str, str]) -> list[str]:
+    """Each config once: its bare name, or ``PACKAGE/NAME`` where the bare name is another's."""
+    return sorted(n for n in known if "/" not in n or known.get(n.partition("/")[2]) != known[n])
+
+
+def _no_such_config(name: str, known: dict[str, str]) -> SpecError:
+    ambiguous = sorted(q for q in known if "/" in q and q.partition("/")[2] == name)
+    if ambiguous and name not in known:
+        return SpecError(f"config {name!r} is shipped by several solvers; name one of: "
+                         f"{', '.join(ambiguous)}")
+    return SpecError(f"config {name!r}: no such file, and no shipped config of that name; "
+                     f"shipped: {', '.join(listed_names(known))}")
+
+
 def read_config(name: str) -> tuple[str, str, dict]:
     """(stem, text, parsed) of a config file or a shipped config's name."""
     path = Path(name)
@@ -37,11 +96,12 @@ def read_config(name: str) -> tuple[str, str, dict]:
             raise SpecError(f"config {name}: cannot read it: {exc}") from None
         stem = path.stem
     else:
-        shipped = shipped_configs()
-        if name not in shipped:
-            raise SpecError(f"config {name!r}: no such file, and no shipped config of that name; "
-                            f"shipped: {', '.join(sorted(shipped))}")
-        text, stem = shipped[name], name
+        known = shipped_configs()
+        if name not in known:  # the solvers' configs load the host: only when needed
+            known = known_configs()
+        if name not in known:
+            raise _no_such_config(name, known)
+        text, stem = known[name], name.rpartition("/")[2]
     try:
         parsed = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -105,13 +165,15 @@ def train_command(config: str | None, out: str | None, resume: bool, max_steps: 
                   quiet: bool) -> None:
     """Train a solver's network from CONFIG (a TOML file or a shipped config's name)."""
     if list_:
-        for name, text in sorted(shipped_configs().items()):
+        known = known_configs()
+        for name in listed_names(known):
+            text = known[name]
             first = next((ln.lstrip("# ").strip() for ln in text.splitlines() if ln.startswith("#")), "")
-            click.echo(f"{name:12s} {first}")
+            click.echo(f"{name:20s} {first}")
         return
     if config is None:
         raise SpecError("train: give a CONFIG (a TOML file, or one of: "
-                        f"{', '.join(sorted(shipped_configs()))})")
+                        f"{', '.join(listed_names(known_configs()))})")
     from varena.engine.host import get_host
     from varena.engine.train.metrics import progress_text, writers
     from varena.engine.train.rundir import RunDir
