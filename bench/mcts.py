@@ -6,7 +6,8 @@ all three), the same number of simulations per search. Figures (one JSON object 
 - ``mcts_one_core``: one tree, one thread; baseline OpenSpiel ``pyspiel.MCTSBot`` with
   ``pyspiel.RandomRolloutEvaluator(1, seed)`` (target ratio >= 4);
 - ``mcts_one_core_vs_bare``: the same figure against ``bench/bare_uct.py``, a single-purpose
-  compiled UCT (target ratio >= 0.7);
+  compiled UCT (target ratio >= 0.85): ``--rounds`` alternating timings of both, the median
+  of their ratios (the per-round ratios in the params);
 - ``mcts_two_cores_b64``: B=64 trees in flight, 2 threads, against the same 64 searches on
   one thread (target ratio >= 1.8);
 - ``mcts_two_cores_b64_vs_openspiel``: the same figure against OpenSpiel's bot in 2
@@ -15,7 +16,7 @@ all three), the same number of simulations per search. Figures (one JSON object 
   interpreted, :mod:`varena.engine.interpreted`) against the same rule functions compiled
   (``tests/engine/connect4.py``), ``--plain-sims`` simulations from the empty board.
 
-Other processes share the machine, so each figure is the best of ``--repeats`` timings.
+Other processes share the machine, so each timing is the best of ``--repeats`` runs.
 ``--strength`` also runs bench/mcts_strength.py (20 games against OpenSpiel's bot).
 
     .venv/bin/python bench/mcts.py [--sims 10000] [--batch-sims 1000] [--strength]
@@ -27,6 +28,7 @@ import argparse
 import json
 import multiprocessing as mp
 import pathlib
+import statistics
 import sys
 import time
 
@@ -38,8 +40,9 @@ C = 1.4
 GAME = {"game": "gomoku 9x9 freestyle", "rollouts": 1, "c": C}
 
 
-def emit(name, value, baseline, baseline_value, **params):
-    ratio = value / baseline_value if baseline_value else None
+def emit(name, value, baseline, baseline_value, ratio=None, **params):
+    if ratio is None:
+        ratio = value / baseline_value if baseline_value else None
     print(json.dumps({"name": name, "value": round(value), "unit": "simulations/s",
                       "baseline": baseline, "baseline_value": round(baseline_value),
                       "ratio": round(ratio, 2) if ratio else None, "params": {**GAME, **params}}),
@@ -117,6 +120,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--batch-sims", type=int, default=1000, help="simulations per tree, B trees")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5,
+                    help="alternating varena / bare UCT timings (median ratio reported)")
     ap.add_argument("--plain-sims", type=int, default=400,
                     help="simulations of the plain-Python Connect Four search (0: skip it)")
     ap.add_argument("--strength", action="store_true", help="also play bench/mcts_strength.py")
@@ -126,10 +131,18 @@ def main() -> None:
 
     one = varena_rate(1, args.sims, 1, args.repeats)
     spiel_one = openspiel_rate(1, args.sims, 1, args.repeats)
-    bare = sims_per_second(args.sims, args.repeats)
     emit("mcts_one_core", one, "openspiel MCTSBot (C++)", spiel_one, sims=args.sims, batch=1, threads=1)
-    emit("mcts_one_core_vs_bare", one, "bare numba UCT (bench/bare_uct.py)", bare, sims=args.sims,
-         batch=1, threads=1)
+    # the bare UCT and varena timed in turn, round after round: the median ratio of the
+    # rounds, since other jobs on the machine come and go
+    pairs = []
+    for _ in range(args.rounds):
+        pairs.append((varena_rate(1, args.sims, 1, args.repeats),
+                      sims_per_second(args.sims, args.repeats)))
+    ratios = [v / b for v, b in pairs]
+    emit("mcts_one_core_vs_bare", statistics.median(v for v, _ in pairs),
+         "bare numba UCT (bench/bare_uct.py)", statistics.median(b for _, b in pairs),
+         ratio=statistics.median(ratios), sims=args.sims, batch=1, threads=1, rounds=args.rounds,
+         round_ratios=[round(r, 3) for r in ratios])
 
     b, s = args.batch, args.batch_sims
     two = varena_rate(b, s, 2, args.repeats)
