@@ -11,7 +11,9 @@ kernel's exact signature, not the ``Dispatcher`` type of that particular functio
 ``Dispatcher`` type is keyed by the object's identity, so Numba's cache never hits across
 processes (and its index grows on every run); a ``FunctionType`` is keyed by the
 signature, so the search compiles once per machine and per state dtype and later
-processes load it from the cache in well under a second. The price is an indirect call
+processes load it from the cache in well under a second. A game of a dtype the built-in
+games do not use is searched in one they do (:mod:`varena.engine.compiling`), so it does
+not compile a search of its own. The price is an indirect call
 per kernel call, which measured no slower here.
 
 Errors inside kernels: a kernel called through its address cannot propagate an exception;
@@ -44,6 +46,7 @@ from numba.core.typing.typeof import typeof_impl
 from numba.experimental.function_type import _get_wrapper_address
 
 from varena.engine.api import Game
+from varena.engine.compiling import notice, search_dtype
 from varena.engine.errors import KernelError, VarenaError
 
 log = logging.getLogger("varena.kernels")
@@ -52,6 +55,9 @@ ROLES = ("step", "legal_mask", "outcome", "to_play", "playout", "heuristic")
 
 _LOCK = threading.Lock()
 _ENTRY_CACHE: dict[tuple, Any] = {}
+#: How a compile notice names the search an entry point belongs to, by module.
+_WHAT = {"varena.engine.mcts.batched": "the tree search",
+         "varena.solvers.negamax": "alpha-beta"}
 
 
 @numba.njit(cache=True)
@@ -77,6 +83,10 @@ class GameFunctions:
     - ``abort``: int8 ``[1]``, set when a kernel raised during a call (one per user).
     - ``spec`` and ``names``: the game's spec and, per kernel, its Python function's
       (file, name), to say which kernel raised.
+    - ``state_dtype``: the dtype the searches hold states in and the kernels were compiled
+      for (:func:`varena.engine.compiling.search_dtype`); ``game_dtype`` the game's own
+      (they differ for a game of a dtype the built-in games do not use: states are
+      converted at the search's boundary, so no search is compiled for it).
     """
 
     fns: tuple
@@ -88,6 +98,13 @@ class GameFunctions:
     spec: str = ""
     names: dict = field(default_factory=dict)
     abort: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int8))
+    game_dtype: np.dtype | None = None
+
+    def for_game(self, states: np.ndarray) -> np.ndarray:
+        """``states`` (in :attr:`state_dtype`) in the game's own dtype."""
+        if self.game_dtype is None or self.game_dtype == states.dtype:
+            return states
+        return states.astype(self.game_dtype)
 
 
 class KernelAddress(types.WrapperAddressProtocol):
@@ -153,16 +170,17 @@ def _python_kernels(game: Game) -> tuple:
 def game_functions(game: Game) -> GameFunctions:
     """The kernels of ``game`` as first-class functions (Python adapters without kernels)."""
     kern = game.kernels
-    dtype = np.dtype(game.state_dtype)
+    own = np.dtype(game.state_dtype)
     if kern is None:
-        return GameFunctions(_python_kernels(game), (), False, False, dtype, python=True,
-                             spec=game.spec)
+        return GameFunctions(_python_kernels(game), (), False, False, own, python=True,
+                             spec=game.spec, game_dtype=own)
+    dtype = search_dtype(game)
     arr = numba.from_dtype(dtype)[::1]
     mask = types.boolean[::1]
     playout = kern.playout if kern.playout is not None else _no_playout
     heuristic = kern.heuristic if kern.heuristic is not None else _no_heuristic
     disps = (kern.step, kern.legal_mask, kern.outcome, kern.to_play, playout, heuristic)
-    with _LOCK:
+    with _LOCK, notice(f"the kernels of {game.spec} for {dtype} states"):
         pairs = (
             _kernel(kern.step, (arr, types.int64, arr), "step"),
             _kernel(kern.legal_mask, (arr, mask), "legal_mask"),
@@ -175,7 +193,7 @@ def game_functions(game: Game) -> GameFunctions:
              for role, d in zip(ROLES, disps, strict=True)}
     return GameFunctions(tuple(p[0] for p in pairs), tuple(p[1] for p in pairs),
                          kern.playout is not None, kern.heuristic is not None, dtype,
-                         spec=game.spec, names=names)
+                         spec=game.spec, names=names, game_dtype=own)
 
 
 def specialise(py_func: Callable, args: tuple, gf: GameFunctions, *, parallel: bool = False) -> Any:
@@ -192,7 +210,9 @@ def specialise(py_func: Callable, args: tuple, gf: GameFunctions, *, parallel: b
         disp = _ENTRY_CACHE.get(key)
         if disp is None:
             log.debug("compiling %s for %s", py_func.__name__, gf.state_dtype)
-            disp = numba.njit(sig, cache=True, parallel=parallel, nogil=True)(py_func)
+            with notice(f"{_WHAT.get(py_func.__module__, py_func.__module__)} for "
+                        f"{gf.state_dtype} states"):
+                disp = numba.njit(sig, cache=True, parallel=parallel, nogil=True)(py_func)
             _ENTRY_CACHE[key] = disp
     return disp
 

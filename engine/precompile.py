@@ -5,8 +5,10 @@ machine code on disk; without this step a fresh install pays that cost (seconds 
 minute per state dtype) in the middle of its first game. :func:`precompile` calls every
 registered Numba game's kernels once on its start position, then makes one tiny move with
 each compiled search agent (``mcts``, ``alphabeta``, ``alphavit``) on one game of each state
-dtype, since the searches are specialised per dtype, not per game. Later processes load
-the cached code (well under a second).
+dtype the searches run in (:func:`varena.engine.compiling.search_dtype`), since the searches
+are specialised per dtype, not per game. A search agent loads everything its search calls
+(tree reuse included) when it is made, so making one move with each covers its whole path.
+Later processes load the cached code (well under a second).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def precompile(host=None, searches: bool = True,
     import numpy as np
 
     from varena.engine.api import NumbaGame
+    from varena.engine.compiling import search_dtype
     from varena.engine.host import get_host
 
     host = host or get_host()
@@ -76,7 +79,7 @@ def precompile(host=None, searches: bool = True,
             _touch_kernels(made[0], made[0].initial_state())
 
         if run(f"kernels of {name}", "kernels", name, kernels):
-            by_dtype.setdefault(np.dtype(made[0].state_dtype), made[0])
+            by_dtype.setdefault(search_dtype(made[0]), made[0])
     if searches:
         for dtype, game in by_dtype.items():
             for spec in SEARCH_SPECS:

@@ -95,25 +95,33 @@ class AlphaBetaSolver(Solver):
         self.threads = int(config.get("threads", 1))
         self.last_values: np.ndarray | None = None
         self.last_visited: np.ndarray | None = None
+        if not self.gf.python:  # load (or compile, announced) the search now, not in a move
+            from varena.engine.kernels import specialise
+            from varena.solvers.negamax import negamax_batch
+
+            specialise(negamax_batch, self._args(np.zeros((1, game.state_len), self.gf.state_dtype),
+                                                 np.zeros(1, np.uint64)), self.gf, parallel=True)
+
+    def _args(self, states: np.ndarray, rng: np.ndarray) -> tuple:
+        """negamax_batch's arguments; the last three are its outputs (actions, values, visited)."""
+        g, b = self.game, len(states)
+        return (states, np.int64(g.num_actions), np.int64(self.depth), np.int64(self.rollouts),
+                self.gf.has_heuristic, self.gf.has_playout, np.int64(g.max_moves), rng,
+                np.empty(b, np.int64), np.empty(b, np.float64), np.empty(b, np.int64))
 
     def select_actions(self, states: np.ndarray) -> np.ndarray:
         from varena.engine.kernels import call, set_threads
         from varena.solvers.negamax import negamax_batch
 
         g = self.game
-        states = np.ascontiguousarray(np.atleast_2d(states), dtype=self.gf.state_dtype)
+        states = np.atleast_2d(states)
         for i, s in enumerate(states):
             if g.outcome(s)[0]:
                 raise VarenaError(f"alphabeta: state {i} is terminal; there is no move to search")
-        b = len(states)
-        rng = self.rng.integers(2**63, size=b).astype(np.uint64)
-        actions = np.empty(b, np.int64)
-        values = np.empty(b, np.float64)
-        visited = np.empty(b, np.int64)
+        # the search's dtype (the game's own, or a wider one: kernels.GameFunctions)
+        states = np.ascontiguousarray(states, dtype=self.gf.state_dtype)
+        args = self._args(states, self.rng.integers(2**63, size=len(states)).astype(np.uint64))
         set_threads(self.threads)
-        call(negamax_batch, (states, np.int64(g.num_actions), np.int64(self.depth),
-                             np.int64(self.rollouts), self.gf.has_heuristic, self.gf.has_playout,
-                             np.int64(g.max_moves), rng, actions, values, visited),
-             self.gf, parallel=True)
-        self.last_values, self.last_visited = values, visited
+        call(negamax_batch, args, self.gf, parallel=True)
+        actions, self.last_values, self.last_visited = args[-3:]
         return actions

@@ -18,7 +18,10 @@ log = logging.getLogger("varena.mcts")
 
 _PACKAGE = pathlib.Path(__file__).resolve().parent
 _SOLVERS = _PACKAGE.parent.parent / "solvers"
-_LINKED = sorted(_PACKAGE.glob("*.py")) + [_SOLVERS / "negamax.py"]
+#: The modules holding compiled (``njit``) code; the others (search.py, roots.py, ...) are
+#: plain Python, and editing them must not cost a recompile of the search.
+_LINKED = [_PACKAGE / f"{m}.py" for m in ("batched", "expand", "select", "tree")] + [
+    _SOLVERS / "negamax.py"]
 
 
 def drop_stale_cache() -> None:

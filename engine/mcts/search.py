@@ -32,8 +32,9 @@ import numpy as np
 
 from varena.engine import memory
 from varena.engine.api import Game
+from varena.engine.compiling import notice
 from varena.engine.errors import SpecError, VarenaError
-from varena.engine.kernels import call, game_functions, set_threads
+from varena.engine.kernels import call, game_functions, set_threads, specialise
 from varena.engine.mcts import batched, policies
 from varena.engine.mcts.evaluators import Evaluator, RolloutEvaluator, checked
 from varena.engine.mcts.options import MCTSOptions, check_options
@@ -119,6 +120,38 @@ class MCTS:
         #: Bytes all trees of this search may take (read once: no cost per move or simulation).
         self.room = memory.allowance()
         self.check_memory(1)  # an absurd budget is refused before the first move
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """Load (or compile, announced) every compiled function this search calls, now:
+        the first move then pays for its search only (loading them took ~0.3 s of it)."""
+        if self.gf.python:
+            return
+        g, gf, cfg = self.game, self.gf, self.cfg
+        t = new_tree(1, 2, 2, g.state_len, gf.state_dtype, g.num_actions)
+        states = np.zeros((1, g.state_len), gf.state_dtype)
+        forced = np.full((1, 0), -1, np.int32)
+        done = np.zeros(1, np.int32)
+        with notice(f"the tree search for {gf.state_dtype} states"):
+            entries = [(batched.init_roots, (t, states, np.ones(1, np.bool_)), False)]
+            if self.compiled_rollouts:
+                entries.append((batched.run_rollouts,
+                                (t, cfg, np.int64(1), forced, gf.has_playout, done), True))
+            else:
+                lv = np.empty((1, 1), np.int32)
+                entries += [
+                    (batched.select_batch, (t, cfg, np.int64(1), np.int64(0), forced, lv, lv,
+                                            states), True),
+                    (batched.update_batch, (t, cfg, lv, lv, np.zeros((1, g.num_actions), np.float32),
+                                            np.zeros(1, np.float32), done), True)]
+            for fn, args, parallel in entries:  # the calls find them by their argument types
+                specialise(fn, args, gf, parallel=parallel)
+            # the plain compiled helpers, on the empty tree: they touch nothing
+            root_stats(t, np.zeros((1, g.num_actions), np.int32), np.zeros((1, g.num_actions), np.float32))
+            if self.options.reuse:
+                find_state(t, 0, states[0], REUSE_DEPTH)
+                reroot(t, new_tree(1, 2, 2, g.state_len, gf.state_dtype, g.num_actions),
+                       np.full(1, -1, np.int64), 1, 1, np.zeros(1, np.bool_))
 
     # -- memory -------------------------------------------------------------------------------
     def _budget(self, batch: int = 1) -> tuple[int, int]:
@@ -215,12 +248,14 @@ class MCTS:
     def begin(self, states: np.ndarray) -> None:
         """Start searching each of ``states`` (``[B, L]``): roots (reusing subtrees), root policy."""
         g = self.game
-        states = np.ascontiguousarray(np.atleast_2d(states), dtype=self.gf.state_dtype)
+        states = np.atleast_2d(states)
         if states.ndim != 2 or states.shape[1] != g.state_len:
             raise VarenaError(f"states must be [B, {g.state_len}], got {list(states.shape)}")
         for i, s in enumerate(states):
             if g.outcome(s)[0]:
                 raise VarenaError(f"state {i} is terminal: the game is over, there is no move to search")
+        # the search's dtype (the game's own, or a wider one: kernels.GameFunctions)
+        states = np.ascontiguousarray(states, dtype=self.gf.state_dtype)
         if self._steps is not None:  # an abandoned search: its trees may hold virtual loss
             self.reset()
         set_threads(self.options.threads)
@@ -332,7 +367,7 @@ class MCTS:
                                         leaf_states), self.gf, parallel=True, memo=self._compiled)
             rows = np.flatnonzero(st.reshape(-1) == 0)  # EVAL
             if rows.size:
-                p, v = yield leaf_states[rows]
+                p, v = yield self.gf.for_game(leaf_states[rows])
                 priors[rows] = p
                 values[rows] = v
             call(batched.update_batch, (t, self.cfg, lv, st, priors[: b * k], values[: b * k], done),
