@@ -10,8 +10,11 @@ unit square; lengths by TSPLIB's integer distances), time per instance and the l
 instances/s.
 
 Usage: ``python bench/ptrnet.py [--count 200] [--rows hull,delaunay,tsp,tsplib,learner]
-[--markdown docs/PTRNET_TABLE.md]``. One JSON object per figure on stdout (house format),
-then the markdown table (stdout, or the file given).
+[--sizes 20,50] [--decodes greedy,beam16_x8] [--hull NAME] [--delaunay NAME] [--tsp NAME]
+[--markdown docs/PTRNET_TABLE.md]``: ``--sizes`` and ``--decodes`` keep only those rows,
+``--hull`` / ``--delaunay`` / ``--tsp`` bench another checkpoint (a shipped name or a path)
+than the shipped ``hull`` / ``delaunay`` / ``tsp20``. One JSON object per figure on stdout
+(house format), then the markdown table (stdout, or the file given).
 """
 
 from __future__ import annotations
@@ -31,6 +34,12 @@ ANCHOR_TSP = {20: {"AM greedy": 0.0034, "POMO x8": 0.0}, 50: {"AM greedy": 0.017
 TSPLIB = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "tsplib"
 
 ROWS: list[tuple[str, str, str, str]] = []  # markdown: (row, ours, paper / anchor, baseline)
+KEEP: dict[str, set[str] | None] = {"sizes": None, "decodes": None}  # None: every row
+
+
+def kept(n: int, label: str = "") -> bool:
+    sizes, decodes = KEEP["sizes"], KEEP["decodes"]
+    return (sizes is None or str(n) in sizes) and (not label or decodes is None or label in decodes)
 
 
 def emit(name: str, value: float, unit: str, params: dict, baseline: str = "",
@@ -73,53 +82,59 @@ def _finish(game, states, decoded_chunks):
     return ends
 
 
-def bench_hull(count: int, seed: int) -> None:
+def bench_hull(count: int, seed: int, name: str = "hull") -> None:
     from varena.engine.host import get_host
     from varena.solvers.ptrnet.decoding import DecodeOptions
 
-    net, meta = _agent_parts("hull")
+    net, meta = _agent_parts(name)
     for n in (5, 10, 50, 100, 200, 500):
+        if not kept(n):
+            continue
         c = count if n <= 100 else max(20, count // (5 if n == 200 else 20))
         game = get_host().make_game(f"convex_hull:n={n}")
         states = game.initial_states(c, np.random.default_rng([seed, n]))
         for label, opts in (("greedy", DecodeOptions("greedy")), ("beam4", DecodeOptions("beam", width=4))):
-            if label == "beam4" and n > 100:
+            if label == "beam4" and n > 100 or not kept(n, label):
                 continue
             chunks, per = _decode(net, game, states, opts)
             ms = [game.metrics(e) for e in _finish(game, states, chunks)]
             acc = float(np.mean([m["accuracy"] for m in ms]))
             area = float(np.mean([m["area_coverage"] for m in ms]))
-            params = {"n": n, "count": c, "decode": label, "trained_on": meta["trained_on"]}
+            params = {"n": n, "count": c, "decode": label, "checkpoint": name,
+                      "trained_on": meta["trained_on"]}
             emit(f"hull_n{n}_{label}_accuracy", acc, "fraction", params, "paper (trained 5-50)", PAPER_HULL[n])
             emit(f"hull_n{n}_{label}_area", area, "fraction", params)
             emit(f"hull_n{n}_{label}_seconds_per_instance", per, "s", params)
-            ROWS.append((f"convex hull n={n}, {label} ({c} inst.)", f"{100 * acc:.1f}% / {100 * area:.1f}%",
+            ROWS.append((f"convex hull n={n}, `{name}` {label} ({c} inst.)", f"{100 * acc:.1f}% / {100 * area:.1f}%",
                          f"{100 * PAPER_HULL[n]:.1f}% / -" + (" (n=50-only net: 72.6% / 99.9%)" if n == 50 else ""),
                          ""))
 
 
-def bench_delaunay(count: int, seed: int) -> None:
+def bench_delaunay(count: int, seed: int, name: str = "delaunay") -> None:
     from varena.engine.host import get_host
     from varena.solvers.ptrnet.decoding import DecodeOptions
 
-    net, meta = _agent_parts("delaunay")
+    net, meta = _agent_parts(name)
     for n in (5, 10, 50):
+        if not kept(n):
+            continue
         c = count if n <= 10 else max(20, count // 10)
         game = get_host().make_game(f"delaunay:n={n}")
         states = game.initial_states(c, np.random.default_rng([seed, n]))
         for label, opts in (("greedy", DecodeOptions("greedy")), ("beam4", DecodeOptions("beam", width=4))):
-            if label == "beam4" and n > 10:
+            if label == "beam4" and n > 10 or not kept(n, label):
                 continue
             chunks, per = _decode(net, game, states, opts, batch=100)
             ms = [game.metrics(e) for e in _finish(game, states, chunks)]
             acc = float(np.mean([m["accuracy"] for m in ms]))
             cov = float(np.mean([m["coverage"] for m in ms]))
             pa, pc = PAPER_DELAUNAY[n]
-            params = {"n": n, "count": c, "decode": label, "trained_on": meta["trained_on"]}
+            params = {"n": n, "count": c, "decode": label, "checkpoint": name,
+                      "trained_on": meta["trained_on"]}
             emit(f"delaunay_n{n}_{label}_accuracy", acc, "fraction", params, "paper", pa)
             emit(f"delaunay_n{n}_{label}_coverage", cov, "fraction", params, "paper", pc)
             emit(f"delaunay_n{n}_{label}_seconds_per_instance", per, "s", params)
-            ROWS.append((f"Delaunay n={n}, {label} ({c} inst.)", f"{100 * acc:.1f}% / {100 * cov:.1f}%",
+            ROWS.append((f"Delaunay n={n}, `{name}` {label} ({c} inst.)", f"{100 * acc:.1f}% / {100 * cov:.1f}%",
                          f"{100 * pa:.1f}% / {100 * pc:.1f}%", ""))
 
 
@@ -135,13 +150,15 @@ def _baseline_lengths(items: np.ndarray) -> dict[str, np.ndarray]:
     return {k: np.asarray(v) for k, v in out.items()}
 
 
-def bench_tsp(count: int, seed: int) -> None:
+def bench_tsp(count: int, seed: int, name: str = "tsp20") -> None:
     from varena.engine.host import get_host
     from varena.games.tsp_distance import TspProblem
     from varena.solvers.ptrnet.decoding import DecodeOptions
 
-    net, meta = _agent_parts("tsp20")
+    net, meta = _agent_parts(name)
     for n in (5, 10, 20, 50):
+        if not kept(n):
+            continue
         c = count if n <= 20 else max(20, count // 4)
         game = get_host().make_game(f"tsp:n={n}")
         items = np.stack([game.sample(n, np.random.default_rng([seed, n, i])) for i in range(c)])
@@ -156,28 +173,31 @@ def bench_tsp(count: int, seed: int) -> None:
                       ("pomo_x8", DecodeOptions("pomo", augment=8)),
                       ("beam16_x8", DecodeOptions("beam", width=16, augment=8))]
         for label, opts in strategies:
+            if not kept(n, label):
+                continue
             chunks, per = _decode(net, game, states, opts, batch=100 if n <= 20 else 25)
             lengths = -np.concatenate([d.values for d in chunks])
             gap = float((lengths / opt - 1).mean())
-            params = {"n": n, "count": c, "decode": label, "trained_on": meta["trained_on"]}
+            params = {"n": n, "count": c, "decode": label, "checkpoint": name,
+                      "trained_on": meta["trained_on"]}
             emit(f"tsp_n{n}_{label}_length", lengths.mean(), "length", params, "paper Ptr-Net", PAPER_TSP[n][0])
             emit(f"tsp_n{n}_{label}_gap", gap, "fraction", params, "nearest neighbour", nn_gap)
             emit(f"tsp_n{n}_{label}_seconds_per_instance", per, "s", params)
             anchor = ANCHOR_TSP.get(n)
             anchors = f" (AM greedy {100 * anchor['AM greedy']:.2f}%, POMO x8 {100 * anchor['POMO x8']:.2f}%)" if anchor else ""
-            ROWS.append((f"TSP n={n}, {label} ({c} inst.)",
+            ROWS.append((f"TSP n={n}, `{name}` {label} ({c} inst.)",
                          f"{lengths.mean():.3f} (opt {opt.mean():.3f}), gap {100 * gap:.2f}%",
                          f"{PAPER_TSP[n][0]:.2f} (opt {PAPER_TSP[n][1]:.2f}){anchors}",
                          f"NN {100 * nn_gap:.1f}%, FI {100 * fi_gap:.1f}%"))
 
 
-def bench_tsplib(seed: int) -> None:
+def bench_tsplib(seed: int, name: str = "tsp20") -> None:
     from varena.engine.host import get_host
     from varena.games import tsplib
     from varena.solvers.ptrnet.decoding import DecodeOptions
     from varena.solvers.tsp_construct import nearest_neighbour
 
-    net, _ = _agent_parts("tsp20")
+    net, _ = _agent_parts(name)
     gaps: dict[str, list[float]] = {"greedy": [], "pomo_x8": [], "nearest neighbour": []}
     names = []
     for path in sorted(TSPLIB.glob("*.tsp")):
@@ -219,8 +239,8 @@ def bench_learner(seed: int) -> None:
     from varena.solvers.ptrnet.agent import PtrNetSolver
 
     cfg_dir = Path(__file__).resolve().parents[1] / "solvers" / "ptrnet" / "configs"
-    for name, trainer, extra in (("tsp20", "supervised", {"train_instances": 256}),
-                                 ("tsp20", "reinforce", {"baseline": "rollout"})):
+    for name, trainer, extra in (("tsp20_sl", "supervised", {"train_instances": 256}),
+                                 ("tsp20_sl", "reinforce", {"baseline": "rollout"})):
         cfg = tomllib.loads((cfg_dir / f"{name}.toml").read_text())
         cfg.update(trainer=trainer, sizes=[20], eval_instances=8, export="", log_every=1000,
                    eval_every=1000, checkpoint_every=1000, **extra)
@@ -250,27 +270,35 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=200)
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--rows", default="hull,delaunay,tsp,tsplib,learner")
+    ap.add_argument("--sizes", default="", help="keep only these n (comma separated)")
+    ap.add_argument("--decodes", default="", help="keep only these decodings (e.g. greedy,beam16_x8)")
+    ap.add_argument("--hull", default="hull")
+    ap.add_argument("--delaunay", default="delaunay")
+    ap.add_argument("--tsp", default="tsp20")
     ap.add_argument("--markdown", default="")
     args = ap.parse_args()
     rows = args.rows.split(",")
+    KEEP["sizes"] = set(args.sizes.split(",")) if args.sizes else None
+    KEEP["decodes"] = set(args.decodes.split(",")) if args.decodes else None
     from varena.engine.nn.device import configure_cpu_threads
 
     configure_cpu_threads()  # one thread on a shared machine (see varena.engine.nn.device)
     from varena.solvers.ptrnet.checkpoints import shipped
 
     have = set(shipped())
-    for row, need in (("hull", "hull"), ("delaunay", "delaunay"), ("tsp", "tsp20"), ("tsplib", "tsp20")):
-        if row in rows and need not in have:
+    for row, need in (("hull", args.hull), ("delaunay", args.delaunay), ("tsp", args.tsp),
+                      ("tsplib", args.tsp)):
+        if row in rows and need not in have and not Path(need).is_file():
             print(json.dumps({"skipped": row, "why": f"no shipped checkpoint {need!r}"}))
             rows.remove(row)
     if "hull" in rows:
-        bench_hull(args.count, args.seed)
+        bench_hull(args.count, args.seed, args.hull)
     if "delaunay" in rows:
-        bench_delaunay(args.count, args.seed)
+        bench_delaunay(args.count, args.seed, args.delaunay)
     if "tsp" in rows:
-        bench_tsp(args.count, args.seed)
+        bench_tsp(args.count, args.seed, args.tsp)
     if "tsplib" in rows:
-        bench_tsplib(args.seed)
+        bench_tsplib(args.seed, args.tsp)
     if "learner" in rows:
         bench_learner(args.seed)
     table = markdown()

@@ -35,6 +35,7 @@ from varena.engine.nn.checkpoint import load_weights
 from varena.engine.nn.device import resolve_device
 from varena.engine.train.rundir import RunDir
 from varena.engine.train.trainer import Budget
+from varena.games.points import HEADER
 from varena.solvers.ptrnet.checkpoints import load_network, new_network, resolve, save_network
 from varena.solvers.ptrnet.config import REINFORCE, SUPERVISED, TrainConfig, check_config
 from varena.solvers.ptrnet.data import instance_rng, labelled, sample_items
@@ -49,6 +50,23 @@ def _states(game, items: np.ndarray) -> np.ndarray:
     return np.stack([game.state_of(x) for x in items])
 
 
+def _forcing_states(game, items: np.ndarray) -> np.ndarray:
+    """Start states for teacher forcing, without a reference solve per instance.
+
+    ``state_of`` of a hull or Delaunay instance runs Qhull for the referee's answer (about
+    60% of a supervised hull n=50 step); teacher forcing needs only the legal masks along
+    the label, which depend on the items and the tokens emitted, never on the answer. So one
+    ``state_of`` is the template and each row gets its own items in the instance block
+    (``game.instance`` reads ``state[HEADER : HEADER + item_dims * n]``). The rows' stored
+    answers (and so their final values) are the template's: callers must not read values.
+    """
+    template = game.state_of(items[0])
+    states = np.repeat(template[None], len(items), axis=0)
+    flat = items.reshape(len(items), -1)
+    states[:, HEADER:HEADER + flat.shape[1]] = flat
+    return states
+
+
 def _tour_lengths(items: np.ndarray, tours: np.ndarray) -> np.ndarray:
     p = np.take_along_axis(items, tours[..., None], axis=1)
     return np.linalg.norm(p - np.roll(p, -1, axis=1), axis=2).sum(axis=1)
@@ -59,6 +77,7 @@ class _Trainer:
     extra: ClassVar[tuple] = ()
 
     def __init__(self, config: dict[str, Any], run: RunDir, device: Any, seed: int) -> None:
+        self._cpu0 = time.process_time()  # this sitting's CPU time, labelling included
         self.cfg: TrainConfig = check_config(config, self.name, self.extra)
         self.run = run
         self.seed = int(self.cfg["seed"] if seed is None else seed)
@@ -85,6 +104,7 @@ class _Trainer:
             self._load_optimizer()
             log.info("ptrnet: resumed %s at step %d", run.path, self.step)
         self.state = run.load_state()
+        self._cpu_before = float(self.state.get("cpu_minutes", 0.0))  # earlier sittings
         self.eval_sets = {n: self._eval_set(g) for n, g in self.games.items()}
 
     # -- one learner step (the algorithms) ----------------------------------------------------
@@ -103,7 +123,10 @@ class _Trainer:
             rng = np.random.default_rng([self.seed, self.step, 11])
             gen = torch.Generator(device=self.device).manual_seed(int(rng.integers(2**62)))
             self.net.train()
+            for group in self.opt.param_groups:
+                group["lr"] = self.lr_at(self.step)
             m = self.learn(self.step, rng, gen)
+            m["lr"] = self.opt.param_groups[0]["lr"]
             seen += int(m.pop("instances"))
             window.append(m)
             c = self.cfg
@@ -121,7 +144,17 @@ class _Trainer:
         final = self.evaluate()
         self.run.log_metrics(self.step, final)
         self.checkpoint(final)
-        return {"step": self.step, **final}
+        return {"step": self.step, "cpu_minutes": self.state["cpu_minutes"], **final}
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate of ``step``: ``lr``, then linear to ``lr_end`` over
+        ``lr_decay_steps`` steps after ``lr_decay_from`` (a function of the step alone, so a
+        resumed run, or a run that shares the constant phase, follows the same schedule)."""
+        c = self.cfg
+        if c["lr_decay_steps"] <= 0 or step <= c["lr_decay_from"]:
+            return c["lr"]
+        frac = min(1.0, (step - c["lr_decay_from"]) / c["lr_decay_steps"])
+        return c["lr"] + frac * (c["lr_end"] - c["lr"])
 
     def _loss_step(self, loss: torch.Tensor) -> float:
         self.opt.zero_grad(set_to_none=True)
@@ -170,6 +203,7 @@ class _Trainer:
         self._save_optimizer()
         self.save_extra()
         self.run.commit_checkpoint(self.step, path)
+        self.state["cpu_minutes"] = self._cpu_before + (time.process_time() - self._cpu0) / 60.0
         self.run.save_state({**self.state, "step": self.step})
         if c["export"] and metrics is not None:
             save_network(c["export"], self.net, problem=c["problem"], step=self.step,
@@ -224,7 +258,7 @@ class SupervisedTrainer(_Trainer):
         idx = rng.integers(0, len(items), self.cfg["batch"])
         forced = labels[idx]
         forced = forced[:, : int((forced >= 0).sum(axis=1).max())]
-        logp, steps = teacher_forced(self.net, game, _states(game, items[idx]), forced)
+        logp, steps = teacher_forced(self.net, game, _forcing_states(game, items[idx]), forced)
         loss = -logp.sum() / float(steps.sum())
         gn = self._loss_step(loss)
         return {"loss": float(loss.detach()), "grad_norm": gn, "n": float(n), "instances": len(idx)}

@@ -127,3 +127,22 @@ def test_a_checkpoint_of_another_kind_is_refused(tmp_path):
     save_checkpoint(path, net("lstm"), {"kind": "alphavit"})
     with pytest.raises(CheckpointError, match="kind 'alphavit'; expected 'ptrnet'"):
         load_network(path)
+
+
+@pytest.mark.parametrize("name", shipped())
+def test_every_shipped_checkpoint_has_the_config_that_makes_it(name):
+    import tomllib
+    from pathlib import Path
+
+    from varena.solvers.ptrnet.checkpoints import SHIPPED, resolve
+    from varena.solvers.ptrnet.config import REINFORCE, SUPERVISED, check_config
+
+    path = SHIPPED.parent / "configs" / f"{name}.toml"
+    cfg = tomllib.loads(path.read_text())
+    assert Path(cfg["export"]) == Path("solvers/ptrnet/checkpoints") / f"{name}.safetensors"
+    checked = check_config(cfg, cfg["trainer"], SUPERVISED if cfg["trainer"] == "supervised" else REINFORCE)
+    _, meta = load_network(resolve(name))
+    assert meta["problem"] == checked["problem"] and meta["trainer"] == cfg["trainer"]
+    assert meta["sizes"] == list(checked.sizes)
+    if checked["init"]:  # a fine-tune starts from another shipped checkpoint, never itself
+        assert checked["init"] in shipped() and checked["init"] != name

@@ -66,3 +66,18 @@ def test_ccw_tour_turns_a_clockwise_tour():
     square = np.array([[0, 0], [0, 1], [1, 1], [1, 0]], dtype=float)  # 0-1-2-3 is clockwise
     assert ccw_tour(square, np.array([2, 3, 0, 1])).tolist() == [0, 3, 2, 1]
     assert ccw_tour(square, np.array([0, 3, 2, 1])).tolist() == [0, 3, 2, 1]
+
+
+def test_the_cache_holds_labels_not_instances(tmp_path):
+    g = game("convex_hull:n=30")
+    items, labels = labelled(g, 50, seed=2, cache_dir=tmp_path)
+    path = next(tmp_path.glob("*.npz"))
+    with np.load(path) as z:
+        assert set(z.files) == {"labels", "items_crc32"} and z["labels"].dtype == np.int16
+        wrong = np.zeros_like(z["labels"])
+    # labels recorded for other instances (a changed sampler) are not trusted
+    with open(path, "wb") as f:
+        np.savez(f, labels=wrong, items_crc32=np.uint32(1))
+    again_items, again_labels = labelled(g, 50, seed=2, cache_dir=tmp_path)
+    assert np.array_equal(again_items, items) and np.array_equal(again_labels, labels)
+    assert again_labels.dtype == np.int64

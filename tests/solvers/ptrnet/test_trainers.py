@@ -35,7 +35,9 @@ def test_supervised_learns_and_resumes_where_it_stopped(tmp_path):
     assert run.latest_checkpoint()[0] == 8
     again = _trainer("supervised", RunDir(tmp_path / "run", "cfg", resume=True), **cfg)
     assert again.step == 8
-    assert again.train(Budget(max_steps=12))["step"] == 12
+    second = again.train(Budget(max_steps=12))
+    assert second["step"] == 12
+    assert 0 < out["cpu_minutes"] < second["cpu_minutes"]  # CPU time adds up over sittings
     _, meta = load_network(run.latest_checkpoint()[1])
     assert meta["problem"] == "convex_hull" and meta["trainer"] == "supervised"
     assert meta["trained_on"] == ["convex_hull:n=6", "convex_hull:n=9"]
@@ -129,3 +131,37 @@ def test_varena_train_runs_and_resumes_a_ptrnet_config(tmp_path):
     r = _varena_train(str(bad), "--out", str(tmp_path / "bad"))
     assert r.exit_code == 2 and "unknown parameter 'batchsize'" in r.output
     assert len(r.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("spec", ["tsp:n=7", "convex_hull:n=12", "delaunay:n=8", "sorting:n=6"])
+def test_forcing_states_give_the_masks_and_likelihoods_of_real_states(spec):
+    # the supervised step skips the reference solve per instance; the masks it steps
+    # along the labels, and so the loss, must be those of the games' own start states
+    from varena.solvers.ptrnet.data import labelled
+    from varena.solvers.ptrnet.decoding import teacher_forced
+    from varena.solvers.ptrnet.trainers import _forcing_states
+
+    from .helpers import game, net_for
+
+    g = game(spec)
+    items, labels = labelled(g, 12, seed=5)
+    real = np.stack([g.state_of(x) for x in items])
+    fast = _forcing_states(g, items)
+    assert np.array_equal(np.stack([g.instance(s) for s in fast]), items)
+    network = net_for(g, "attention")
+    a, sa = teacher_forced(network, g, real, labels)
+    b, sb = teacher_forced(network, g, fast, labels)
+    assert np.array_equal(sa, sb) and np.allclose(a.detach().numpy(), b.detach().numpy())
+
+
+def test_the_learning_rate_decays_linearly_after_its_start(tmp_path):
+    t = _trainer("supervised", RunDir(tmp_path / "run", "cfg"), problem="tsp", sizes=[6],
+                 train_instances=16, lr=1e-3, lr_decay_from=10, lr_decay_steps=20, lr_end=1e-4)
+    assert [t.lr_at(s) for s in (1, 10)] == [1e-3, 1e-3]
+    assert t.lr_at(20) == pytest.approx(5.5e-4) and t.lr_at(30) == pytest.approx(1e-4)
+    assert t.lr_at(500) == pytest.approx(1e-4)
+    t.train(Budget(max_steps=12))
+    assert t.opt.param_groups[0]["lr"] == pytest.approx(t.lr_at(12))
+    flat = _trainer("supervised", RunDir(tmp_path / "flat", "cfg"), problem="tsp", sizes=[6],
+                    train_instances=16, lr=2e-3)
+    assert flat.lr_at(10**6) == 2e-3  # no decay unless asked
