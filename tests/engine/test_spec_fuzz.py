@@ -31,8 +31,13 @@ SECONDS, BYTES = 30.0, 1024 * 2**20
 
 @pytest.fixture(scope="module", autouse=True)
 def networks_imported():
-    """torch imported once (seconds on first use: no hang of any spec's)."""
+    """torch imported and the searches compiled once per state dtype, untimed (a fresh
+    cache's compile takes tens of seconds once per machine; the bound below is for what a
+    spec itself costs, where a hang takes for ever)."""
     pytest.importorskip("torch")
+    from varena.engine.precompile import precompile
+
+    precompile(HOST)
 
 
 def _peak() -> int:
