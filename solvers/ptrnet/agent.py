@@ -30,16 +30,16 @@ _CACHE = 4096
 
 
 class PtrNetSolver(Solver):
-    """Pointer Network (LSTM, or transformer + attention decoder) with greedy, sampling,
-    beam, POMO multi-start decoding and dihedral augmentation."""
+    """Pointer Network (LSTM, transformer + attention decoder, or Read-Process-Write) with
+    greedy, sampling, beam, POMO multi-start decoding and dihedral augmentation."""
 
     name = "ptrnet"
     description = "Pointer Network (Vinyals 2015; attention model, Kool 2019) for tsp, convex_hull, delaunay, sorting"
     params = (
         Param("checkpoint", str, "", "a shipped checkpoint's name or a .safetensors path "
               "(empty: fresh seeded weights)"),
-        Param("arch", str, "attention", "network of a fresh agent (no checkpoint): attention or lstm",
-              choices=("attention", "lstm")),
+        Param("arch", str, "attention", "network of a fresh agent (no checkpoint): attention, "
+              "lstm or rpw", choices=("attention", "lstm", "rpw")),
         Param("decode", str, "greedy", "greedy, sample (best of `samples`), beam (width "
               "`width`) or pomo (every first city, TSP)", choices=("greedy", "sample", "beam", "pomo")),
         Param("samples", int, 16, "sequences sampled per instance (decode=sample)", 1, 100_000),

@@ -14,7 +14,7 @@ from typing import Any
 from varena.engine.errors import SpecError
 from varena.engine.params import SEED_MAX, Param, bind
 from varena.solvers.ptrnet.env import PROBLEMS
-from varena.solvers.ptrnet.networks import ARCHS, NetConfig
+from varena.solvers.ptrnet.networks import ARCHS, PROCESS_STEPS, NetConfig
 
 INDEX_ORDERED = frozenset({"convex_hull", "delaunay"})
 RUNNER_KEYS = frozenset({"solver", "trainer", "metrics", "description", "name"})
@@ -27,13 +27,14 @@ COMMON = (
     Param("max_minutes", float, 0.0, "stop after this many minutes of this sitting, when the "
           "command line sets no budget (0: no limit)", 0.0, 10**7),
     Param("problem", str, "tsp", "the problem game trained on", choices=tuple(PROBLEMS)),
-    Param("arch", str, "attention", "network: attention (transformer + Kool decoder) or lstm "
-          "(the paper's)", choices=ARCHS),
+    Param("arch", str, "attention", "network: attention (transformer + Kool decoder), lstm "
+          "(the paper's) or rpw (Read-Process-Write set encoder + LSTM pointer)", choices=ARCHS),
     Param("d", int, 128, "width of embeddings and hidden states", 8, 1024),
     Param("layers", int, 3, "transformer encoder layers (attention)", 1, 12),
     Param("heads", int, 8, "attention heads (attention; must divide d)", 1, 32),
     Param("ff", int, 512, "feed-forward width (attention)", 8, 8192),
-    Param("glimpses", int, 1, "glimpses before pointing (lstm)", 0, 4),
+    Param("glimpses", int, 1, "glimpses before pointing (lstm, rpw)", 0, 4),
+    Param("process_steps", int, 5, "Process-block steps over the item set (rpw)", *PROCESS_STEPS),
     Param("clip", float, 10.0, "logit clipping C*tanh (0: none)", 0.0, 100.0),
     Param("index_feature", bool, None, "give the network each item's index (default: true "
           "for convex_hull and delaunay, whose labels are ordered by index)"),
@@ -90,7 +91,7 @@ class TrainConfig:
             index = v["problem"] in INDEX_ORDERED
         return NetConfig(arch=v["arch"], item_dims=dims, d=v["d"], layers=v["layers"],
                          heads=v["heads"], ff=v["ff"], glimpses=v["glimpses"], clip=v["clip"],
-                         index_feature=bool(index))
+                         index_feature=bool(index), process_steps=v["process_steps"])
 
 
 def check_config(config: dict[str, Any], trainer: str, extra: tuple[Param, ...]) -> TrainConfig:

@@ -1,4 +1,4 @@
-"""The two pointer-network families, behind one step-wise decoder interface.
+"""The three pointer-network families, behind one step-wise decoder interface.
 
 - :class:`LstmPointer`: Vinyals, Fortunato and Jaitly (2015). An LSTM reads the items in
   index order; an LSTM decoder, fed the embedding of the item it pointed at last, queries
@@ -10,8 +10,12 @@
   and a decoder whose query is the graph mean plus the first, last and second-last items
   emitted, one multi-head glimpse over the masked items, then a single-head pointer with
   ``clip * tanh`` logits.
+- :class:`RpwPointer`: Read-Process-Write (Vinyals, Bengio and Kudlur 2015), the set
+  encoder of :mod:`varena.solvers.set2seq.network`: a per-item MLP (Read), ``process_steps``
+  input-less LSTM steps attending over the items (Process: a permutation-invariant set
+  embedding), then the LSTM pointer decoder started from that embedding (Write).
 
-Both read any n (no learned position per index). Every network points at ``n + 1`` memory
+All read any n (no learned position per index). Every network points at ``n + 1`` memory
 rows: the n items and a learned ``end`` token (games without an end action mask it out).
 
 Interface (shapes; ``B`` rows, ``n`` items, ``D`` floats per item, all tensors batch-first)::
@@ -35,7 +39,8 @@ from torch import nn
 
 from varena.engine.errors import CheckpointError
 
-ARCHS = ("lstm", "attention")
+ARCHS = ("lstm", "attention", "rpw")
+PROCESS_STEPS = (0, 64)
 Tensors = dict[str, torch.Tensor]
 
 
@@ -56,6 +61,8 @@ class NetConfig:
     #: index (a hull starts at its lowest index, triangles are sorted triples), which a
     #: permutation-equivariant encoder cannot otherwise see.
     index_feature: bool = False
+    #: P, the Process block's steps (rpw only; 0: the decoder starts from zeros).
+    process_steps: int = 5
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +74,10 @@ class NetConfig:
         if extra:
             raise CheckpointError(f"unknown network config keys {extra}; accepted: {sorted(known)}")
         cfg = cls(**raw)
+        lo, hi = PROCESS_STEPS
+        p = cfg.process_steps
+        if isinstance(p, bool) or not isinstance(p, int) or not lo <= p <= hi:
+            raise CheckpointError(f"network config process_steps={p!r}; accepted: integer {lo}..{hi}")
         if cfg.arch not in ARCHS:
             raise CheckpointError(f"network arch {cfg.arch!r}; accepted: {', '.join(ARCHS)}")
         if cfg.arch == "attention" and cfg.d % cfg.heads:
@@ -102,7 +113,46 @@ def _clip(u: torch.Tensor, clip: float) -> torch.Tensor:
 
 
 def build(cfg: NetConfig) -> nn.Module:
+    if cfg.arch == "rpw":
+        return RpwPointer(cfg)
     return LstmPointer(cfg) if cfg.arch == "lstm" else AttentionPointer(cfg)
+
+
+class RpwPointer(nn.Module):
+    """set2seq's :class:`ReadProcessWrite` behind this module's interface and config, so
+    the ptrnet trainers, decoders and agent drive it as they drive the other two.
+
+    Its Read block sees the index feature like the other encoders do: Process is
+    permutation-invariant, so without it a hull label starting at the lowest index could
+    not be learned.
+    """
+
+    def __init__(self, cfg: NetConfig) -> None:
+        super().__init__()
+        # set2seq.network builds its decoder from this module: import it here, not on top
+        from varena.solvers.set2seq.network import NetConfig as RpwConfig, ReadProcessWrite
+
+        self.cfg = cfg
+        self.rpw = ReadProcessWrite(RpwConfig(
+            item_dims=cfg.item_dims + cfg.index_feature, dim=cfg.d,
+            process_steps=cfg.process_steps, glimpses=cfg.glimpses, clip=float(cfg.clip)))
+
+    def encode(self, x: torch.Tensor) -> Tensors:
+        return self.rpw.encode(_with_index(x, self.cfg))
+
+    def start(self, enc: Tensors) -> Tensors:
+        return self.rpw.start(enc)
+
+    def advance(self, enc: Tensors, st: Tensors, actions: torch.Tensor) -> Tensors:
+        return self.rpw.advance(enc, st, actions)
+
+    def logits(self, enc: Tensors, st: Tensors, mask: torch.Tensor) -> torch.Tensor:
+        return self.rpw.logits(enc, st, mask)
+
+    def forced_logits(self, enc: Tensors, seq: torch.Tensor, prefix: int,
+                      masks: torch.Tensor) -> torch.Tensor:
+        """Teacher forcing (see :meth:`LstmPointer.forced_logits`)."""
+        return self.rpw.forced_logits(enc, seq, prefix, masks)
 
 
 class LstmPointer(nn.Module):

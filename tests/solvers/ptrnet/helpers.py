@@ -9,7 +9,7 @@ from varena.solvers.ptrnet.checkpoints import new_network
 from varena.solvers.ptrnet.networks import NetConfig
 
 GAMES = ("tsp:n=6", "convex_hull:n=9", "delaunay:n=6", "sorting:n=5")
-ARCHS = ("lstm", "attention")
+ARCHS = ("lstm", "attention", "rpw")
 
 
 def game(spec: str):
