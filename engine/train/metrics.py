@@ -150,8 +150,10 @@ def progress_text(step: int, m: dict[str, float], max_steps: int | None, eta: fl
     if rate is not None and math.isfinite(rate) and rate > 0:
         parts.append(f"{m['selfplay_positions_per_s']:.0f} pos/s")
     if "loss" in m and m["loss"] is not None:
-        parts.append(f"loss {m['loss']:.3f} (policy {m.get('policy_loss', 0):.3f}, "
-                     f"value {m.get('value_loss', 0):.3f})")
+        loss = f"loss {m['loss']:.3f}"
+        if "policy_loss" in m or "value_loss" in m:  # the AlphaZero learner's split; supervised ones have none
+            loss += f" (policy {m.get('policy_loss', 0):.3f}, value {m.get('value_loss', 0):.3f})"
+        parts.append(loss)
     if m.get("elo") is not None:
         parts.append(f"Elo {m['elo']:.0f}")
     if eta is not None and math.isfinite(eta):

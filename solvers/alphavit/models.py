@@ -123,12 +123,18 @@ def describe(path: Path, name: str, solver: str = "alphavit") -> ModelInfo:
         params += count
     cfg = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     training = meta.get("training") if isinstance(meta.get("training"), dict) else {}
-    width = _int(cfg.get("d_model") or cfg.get("hidden") or cfg.get("d"))
+    width = _int(cfg.get("d_model") or cfg.get("hidden") or cfg.get("d") or cfg.get("dim"))
     layers = _int(cfg.get("enc_layers")) + _int(cfg.get("dec_layers") if cfg.get("arch") != "vit"
                                                    else 0) if "enc_layers" in cfg else _int(cfg.get("layers"))
+    arch = str(cfg.get("arch", cfg.get("kind", "")) or "-")
+    if meta.get("kind") == "set2seq":  # Read-Process-Write: its depth is P, the Process steps
+        arch, layers = "rpw", _int(cfg.get("process_steps"))
     trained = meta.get("trained_on") if isinstance(meta.get("trained_on"), list) else []
+    # set2seq records the sizes it trained on; show them as the game specs the others list
+    trained = [f"{meta.get('game')}:n={t}" if isinstance(t, int) and meta.get("game") else t
+               for t in trained]
     return ModelInfo(solver=solver, name=name, path=path, size_bytes=path.stat().st_size,
-                     parameters=params, arch=str(cfg.get("arch", cfg.get("kind", "")) or "-"),
+                     parameters=params, arch=arch,
                      width=width, layers=layers, trained_on=tuple(str(t) for t in trained),
                      step=_int(meta.get("step")), positions=_int(training.get("positions")),
                      games=_int(training.get("games")))

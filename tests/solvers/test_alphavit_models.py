@@ -75,6 +75,19 @@ def test_listing_reads_the_header(shelf):
     assert tiny.trained_on == ("gomoku:size=7", "go:size=7")
 
 
+def test_listing_names_a_set2seq_network_by_its_process_steps_and_game_sizes(tmp_path):
+    from varena.solvers.set2seq.checkpoints import new_network as new_rpw, save_network as save_rpw
+    from varena.solvers.set2seq.network import NetConfig
+
+    path = tmp_path / "rpw.safetensors"
+    save_rpw(path, new_rpw(NetConfig(dim=8, process_steps=3), seed=0),
+             {"task": "sorting", "game": "sorting", "rule": "free", "order": "ascending",
+              "trained_on": [5, 10], "step": 7})
+    info = models.describe(path, "rpw", solver="set2seq")
+    assert (info.arch, info.width, info.layers, info.step) == ("rpw", 8, 3, 7)
+    assert info.trained_on == ("sorting:n=5", "sorting:n=10")
+
+
 def test_models_command(shelf):
     result = CliRunner().invoke(full_cli(), ["models"])
     assert result.exit_code == 0, result.output

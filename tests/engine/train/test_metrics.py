@@ -43,6 +43,8 @@ def test_progress_line():
     assert text == ("step 40/100 | 1077 positions, 139 games | 101 pos/s | loss 2.100 (policy "
                     "1.500, value 0.600) | Elo 12 | ETA 1:15")
     assert "pos/s" not in progress_text(3, {"selfplay_positions_per_s": math.nan}, None, None)
+    # a supervised trainer (ptrnet, set2seq) reports one loss: no invented policy/value split
+    assert progress_text(50, {"loss": 0.25}, None, None) == "step 50 | loss 0.250"
 
 
 def test_report_skips_a_torn_line_and_names_an_empty_run(tmp_path):
