@@ -239,8 +239,8 @@ def bench_learner(seed: int) -> None:
     from varena.solvers.ptrnet.agent import PtrNetSolver
 
     cfg_dir = Path(__file__).resolve().parents[1] / "solvers" / "ptrnet" / "configs"
-    for name, trainer, extra in (("tsp20_sl", "supervised", {"train_instances": 256}),
-                                 ("tsp20_sl", "reinforce", {"baseline": "rollout"})):
+    for name, trainer, extra in (("tsp20", "supervised", {"train_instances": 256}),
+                                 ("tsp20", "reinforce", {"baseline": "rollout"})):
         cfg = tomllib.loads((cfg_dir / f"{name}.toml").read_text())
         cfg.update(trainer=trainer, sizes=[20], eval_instances=8, export="", log_every=1000,
                    eval_every=1000, checkpoint_every=1000, **extra)
