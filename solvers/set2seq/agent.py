@@ -60,6 +60,8 @@ class Set2SeqSolver(PtrNetSolver):
         c = self.config
         if c["checkpoint"]:
             self.net, self.meta = load_network(resolve(c["checkpoint"]))
+            # trained free: its glimpses saw every element; the game's mask filters the output
+            self.net.free_glimpse = self.meta.get("rule") == "free"
             if self.meta["game"] != game.name:
                 raise CheckpointError(f"set2seq: checkpoint {c['checkpoint']!r} plays "
                                       f"{self.meta['game']!r}, not {game.name!r}")

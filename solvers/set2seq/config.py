@@ -25,6 +25,9 @@ samples = 4               # order search: orders proposed per instance, resample
 lr = 0.001
 batch = 128
 grad_clip = 1.0
+warmup = 0                # steps of linear learning-rate warm-up from lr / warmup
+schedule = "constant"     # constant | cosine (from lr after warm-up down to lr_min at run.steps)
+lr_min = 0.0
 
 [run]
 steps = 2000
@@ -41,6 +44,7 @@ accepted. Nothing here imports torch.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +78,10 @@ OPTIM = (
     Param("lr", float, 1e-3, "Adam learning rate", 1e-7, 1.0),
     Param("batch", int, 128, "instances per learner step", 1, 65536),
     Param("grad_clip", float, 1.0, "gradient norm clip (0: none)", 0.0, 1e6),
+    Param("warmup", int, 0, "steps of linear learning-rate warm-up", 0, 10**9),
+    Param("schedule", str, "constant", "learning rate after warm-up: constant, or cosine "
+          "decay to lr_min at run.steps", choices=("constant", "cosine")),
+    Param("lr_min", float, 0.0, "the cosine schedule's last learning rate", 0.0, 1.0),
 )
 RUN = (
     Param("steps", int, 2000, "learner steps of the whole run", 1, 10**9),
@@ -99,12 +107,26 @@ class Settings:
     lr: float
     batch: int
     grad_clip: float
+    warmup: int
+    schedule: str
+    lr_min: float
     steps: int
     log_every: int
     eval_every: int
     eval_count: int
     eval_sizes: tuple[int, ...]
     checkpoint_every: int
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate of learner step ``step`` (0-based): a pure function of the step,
+        so a resumed run follows the same schedule with no state to store."""
+        lr = self.lr
+        if self.schedule == "cosine" and self.steps > self.warmup:
+            done = min(max(step - self.warmup, 0) / (self.steps - self.warmup), 1.0)
+            lr = self.lr_min + (self.lr - self.lr_min) * 0.5 * (1.0 + math.cos(math.pi * done))
+        if step < self.warmup:
+            lr *= (step + 1) / self.warmup
+        return lr
 
     @property
     def has_end(self) -> bool:
@@ -158,6 +180,9 @@ def check_config(raw: dict[str, Any]) -> Settings:
     if rule == ("subset" if name == "sorting" else "permutation"):
         want = "permutation or free" if name == "sorting" else "subset or free"
         raise SpecError(f"config: task.rule={rule!r} does not fit task {name!r}; accepted: {want}")
+    if optim["lr_min"] > optim["lr"]:
+        raise SpecError(f"config: optim.lr_min={optim['lr_min']!r} is above optim.lr="
+                        f"{optim['lr']!r}; accepted: 0..lr")
     order = loss["order"] or ("ascending" if name == "sorting" else "ccw")
     if name == "sorting" and order != "ascending":
         raise SpecError(f"config: loss.order={order!r} does not fit task 'sorting' (its output "
@@ -166,5 +191,6 @@ def check_config(raw: dict[str, Any]) -> Settings:
         raise SpecError(f"config: loss.order='ascending' does not fit task {name!r}; accepted: "
                         f"{', '.join(HULL_ORDERS)}, search")
     return Settings(seed, name, sizes, rule, model, order, loss["prior_steps"], loss["samples"],
-                    optim["lr"], optim["batch"], optim["grad_clip"], run["steps"], run["log_every"],
+                    optim["lr"], optim["batch"], optim["grad_clip"], optim["warmup"],
+                    optim["schedule"], optim["lr_min"], run["steps"], run["log_every"],
                     run["eval_every"], run["eval_count"], eval_sizes, run["checkpoint_every"])

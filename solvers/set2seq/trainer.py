@@ -137,13 +137,17 @@ class Set2SeqTrainer:
         items = torch.from_numpy(batch.items).to(self.device)
         targets = self._targets(batch, self.step, rng, items).to(self.device)
         loss, exact = nll(self.net, items, targets, s.rule, s.has_end)
+        lr = s.lr_at(self.step)
+        for group in self.opt.param_groups:
+            group["lr"] = lr
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        if s.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.net.parameters(), s.grad_clip)
+        norm = torch.nn.utils.clip_grad_norm_(self.net.parameters(),
+                                              s.grad_clip if s.grad_clip > 0 else float("inf"))
         self.opt.step()
         self.step += 1
-        return {"loss": loss.item(), "tf_exact": exact.item(), "n": float(n)}
+        return {"loss": loss.item(), "tf_exact": exact.item(), "grad_norm": float(norm), "lr": lr,
+                "n": float(n)}
 
     def evaluate(self) -> dict[str, float]:
         return {f"accuracy_n{n}": accuracy(self.net, self.s, n, self.s.eval_count, self.seed, self.device)

@@ -181,3 +181,38 @@ def test_hull_labels_in_each_fixed_order_are_the_same_set():
     assert all(list(r[r >= 0]) == sorted(r[r >= 0]) for r in idx)
     with pytest.raises(ValueError, match="accepted"):
         make_batch("hull_set", 12, 2, rng, "spiral")
+
+
+@pytest.mark.parametrize("clip", [0.0, 10.0])
+def test_the_free_glimpse_is_the_write_blocks_pointer_with_its_glimpse_unmasked(clip):
+    net = new_network(NetConfig(dim=16, process_steps=2, clip=clip), seed=4).double().eval()
+    x = torch.rand(3, 6, 1, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    enc = net.encode(x)
+    st = net.advance(enc, net.start(enc), torch.tensor([1, 4, 0]))
+    mask = torch.ones(3, 7, dtype=torch.bool)
+    mask[:, 6] = False
+    plain = net.logits(enc, st, mask)
+    net.free_glimpse = True
+    assert torch.allclose(net.logits(enc, st, mask), plain, atol=1e-12)  # nothing masked: the same
+    mask[0, :3] = False
+    mask[1, 4] = False
+    free = net.logits(enc, st, mask)
+    assert torch.isinf(free[~mask]).all() and torch.isfinite(free[mask]).all()
+    net.free_glimpse = False
+    masked = net.logits(enc, st, mask)
+    assert torch.allclose(free[2], masked[2], atol=1e-12)  # row 2 masks no element
+    assert not torch.allclose(free[0][mask[0]], masked[0][mask[0]])  # the glimpse saw more
+
+
+def test_the_agent_glimpses_freely_only_for_free_trained_checkpoints(tmp_path):
+    from varena.engine.host import get_host
+    from varena.solvers.set2seq.checkpoints import save_network
+
+    host = get_host()
+    game = host.make_game("sorting:n=5")
+    for rule in ("free", "permutation"):
+        path = tmp_path / f"{rule}.safetensors"
+        save_network(path, net_of(dim=8).float(), {"task": "sorting", "game": "sorting", "rule": rule,
+                                                  "order": "ascending", "trained_on": [5], "step": 0})
+        agent = host.make_agent(f"set2seq:checkpoint={path}", game, seed=0)
+        assert agent.net.free_glimpse is (rule == "free")
