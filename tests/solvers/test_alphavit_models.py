@@ -162,8 +162,10 @@ def test_warm_start_writes_a_checkpoint_a_config_can_start_from(tmp_path):
     assert again["per_game"] == summary["per_game"]
 
 
-def test_committed_resume_point_matches_the_shipped_network_and_config():
-    """What `varena train alphavit_gomoku_go --resume` reads from the committed resume point:
+@pytest.mark.parametrize("name, config, boards", [("gomoku_go", "alphavit_gomoku_go", 4),
+                                                  ("paper3", "alphavit_paper3", 6)])
+def test_committed_resume_point_matches_the_shipped_network_and_config(name, config, boards):
+    """What `varena train CONFIG --resume` reads from the committed resume point:
     the shipped config unchanged, latest.json naming the shipped network's bytes, and an
     optimiser state whose metadata (numpy's 128-bit RNG state included) reads back."""
     from pathlib import Path
@@ -171,12 +173,12 @@ def test_committed_resume_point_matches_the_shipped_network_and_config():
     from varena.engine.nn.checkpoint import read_metadata
     from varena.engine.train.cli import shipped_configs
 
-    kit = Path(models.__file__).with_name("resume") / SHIPPED
-    assert (kit / "config.toml").read_text(encoding="utf-8") == shipped_configs()["alphavit_gomoku_go"]
+    kit = Path(models.__file__).with_name("resume") / name
+    assert (kit / "config.toml").read_text(encoding="utf-8") == shipped_configs()[config]
     latest = json.loads((kit / "latest.json").read_text(encoding="utf-8"))
     net = kit / latest["path"]
-    assert net.read_bytes() == models.shipped()[SHIPPED].read_bytes()
+    assert net.read_bytes() == models.shipped()[name].read_bytes()
     optim = read_metadata(kit / "optim" / net.name)
     assert optim["step"] == latest["step"] == read_metadata(net)["step"]
     assert optim["config_hash"] == read_metadata(net)["training"]["config_hash"]
-    assert len(list((kit / "buffer").glob("*/shard-*.safetensors"))) == 4  # one per board
+    assert len(list((kit / "buffer").glob("*/shard-*.safetensors"))) == boards  # one per board
