@@ -198,12 +198,16 @@ class LstmPointer(nn.Module):
         h, c = self.cell(x, (st["h"], st["c"]))
         return {"h": h, "c": c}
 
-    def logits(self, enc: Tensors, st: Tensors, mask: torch.Tensor) -> torch.Tensor:
+    def logits(self, enc: Tensors, st: Tensors, mask: torch.Tensor,
+               glimpse_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``glimpse_mask``: what the glimpses read, where it differs from ``mask`` (what the
+        pointer may emit): set2seq's free-trained networks glimpse over every element."""
         mask = _safe(mask)
+        seen = mask if glimpse_mask is None else _safe(glimpse_mask)
         q = st["h"]
         for _ in range(self.cfg.glimpses):
             u = torch.tanh(enc["gref"] + self.g_q(q)[:, None, :]) @ self.g_v
-            a = torch.softmax(u.masked_fill(~mask, float("-inf")), dim=1)
+            a = torch.softmax(u.masked_fill(~seen, float("-inf")), dim=1)
             q = torch.einsum("bn,bnd->bd", a, enc["mem"])
         u = torch.tanh(enc["ref"] + self.w_q(q)[:, None, :]) @ self.v
         return _clip(u, self.cfg.clip).masked_fill(~mask, float("-inf"))

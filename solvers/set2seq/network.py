@@ -153,24 +153,11 @@ class ReadProcessWrite(nn.Module):
     def logits(self, enc: Tensors, st: Tensors, mask: torch.Tensor) -> torch.Tensor:
         if not self.free_glimpse:
             return self.write.logits(enc, st, mask)
-        # LstmPointer.logits with the glimpse over all n elements (never the end memory,
-        # which the free rule's glimpses did not see either unless ``mask`` allows it)
-        w, cfg = self.write, self.cfg
-        empty = ~mask.any(dim=1)
-        if bool(empty.any()):  # finished rows: keep the softmax finite (ignored anyway)
-            mask = mask.clone()
-            mask[empty, 0] = True
+        # the glimpse over all n elements (not the end memory, which the free rule's
+        # glimpses did not see either unless ``mask`` allows it)
         seen = mask.clone()
         seen[:, :-1] = True
-        q = st["h"]
-        for _ in range(cfg.glimpses):
-            u = torch.tanh(enc["gref"] + w.g_q(q)[:, None, :]) @ w.g_v
-            a = torch.softmax(u.masked_fill(~seen, float("-inf")), dim=1)
-            q = torch.einsum("bn,bnd->bd", a, enc["mem"])
-        u = torch.tanh(enc["ref"] + w.w_q(q)[:, None, :]) @ w.v
-        if cfg.clip > 0:
-            u = cfg.clip * torch.tanh(u)
-        return u.masked_fill(~mask, float("-inf"))
+        return self.write.logits(enc, st, mask, glimpse_mask=seen)
 
     def forced_logits(self, enc: Tensors, seq: torch.Tensor, prefix: int,
                       masks: torch.Tensor) -> torch.Tensor:
