@@ -248,6 +248,7 @@ class MCTS:
     def begin(self, states: np.ndarray) -> None:
         """Start searching each of ``states`` (``[B, L]``): roots (reusing subtrees), root policy."""
         g = self.game
+        start = time.perf_counter()  # the move's time includes setting up its trees
         states = np.atleast_2d(states)
         if states.ndim != 2 or states.shape[1] != g.state_len:
             raise VarenaError(f"states must be [B, {g.state_len}], got {list(states.shape)}")
@@ -264,7 +265,7 @@ class MCTS:
         except BaseException:
             self.reset()
             raise
-        deadline = None if self.move_time is None else time.perf_counter() + self.move_time
+        deadline = None if self.move_time is None else start + self.move_time
         self._steps, self._pending, self._done = self._search(len(states), deadline), 0, None
 
     def select(self) -> np.ndarray | None:

@@ -104,15 +104,20 @@ def make_config(rule: str = "uct", c: float = 0.7, c_base: float = 19652.0, fpu:
 
 def new_tree(batch: int, nodes: int, states: int, state_len: int, dtype: np.dtype,
              num_actions: int, seed: int = 0) -> Tree:
-    """Empty trees; every tree must get a root (``init_roots``) before searching."""
+    """Empty trees; every tree must get a root (``init_roots``) before searching.
+
+    Node and state slots are left unfilled (zeroed pages, mapped on first touch): every
+    field of a slot is written when the slot is taken (``reset_tree``, ``expand``,
+    ``store_state``, ``copy_subtree``), and filling a 100k-simulation tree with -1 took
+    0.5 s, twice a game, out of a move's time."""
     b, c, s = batch, nodes, states
     rng = np.random.SeedSequence(seed).generate_state(b, dtype=np.uint64)
     return Tree(
-        parent=np.full((b, c), -1, np.int32), action=np.full((b, c), -1, np.int32),
+        parent=np.zeros((b, c), np.int32), action=np.zeros((b, c), np.int32),
         visits=np.zeros((b, c), np.int32), value_sum=np.zeros((b, c), np.float32),
-        prior=np.zeros((b, c), np.float32), slot=np.full((b, c), -1, np.int32),
+        prior=np.zeros((b, c), np.float32), slot=np.zeros((b, c), np.int32),
         states=np.zeros((b, s, state_len), dtype),
-        first_child=np.full((b, s), UNEXPANDED, np.int32), num_children=np.zeros((b, s), np.int32),
+        first_child=np.zeros((b, s), np.int32), num_children=np.zeros((b, s), np.int32),
         player=np.zeros((b, s), np.int8), terminal=np.zeros((b, s), np.int8),
         terminal_value=np.zeros((b, s), np.float32),
         num_nodes=np.zeros(b, np.int32), num_states=np.zeros(b, np.int32),
