@@ -202,6 +202,30 @@ def test_external_evaluator_with_virtual_loss(ttt):
     assert len(calls) <= 50 and max(calls) <= 8  # one call per step: B=2 trees x 4 leaves
 
 
+def test_a_slow_evaluator_keeps_to_the_move_time_at_a_large_sims_budget():
+    """Slices follow the measured rate: 10 ms an evaluation (a network on one CPU thread)
+    with sims=100000 once ran ~1,500 simulations (~2 s here) before the clock was read."""
+    import time
+
+    from varena.engine.host import get_host
+
+    game = get_host().make_game("gomoku:size=9")
+    calls = []
+
+    def slow(states):
+        calls.append(len(states))
+        time.sleep(0.01)
+        return np.full((len(states), game.num_actions), 1.0, np.float32), np.zeros(len(states), np.float32)
+
+    m = MCTS(game, MCTSOptions(sims=100_000, leaves=8, rule="puct"), evaluator=slow, seed=0)
+    m.move_time = 0.2
+    start = time.perf_counter()
+    r = m.run(game.initial_state()[None])
+    elapsed = time.perf_counter() - start
+    assert 0.2 <= elapsed < 1.0, elapsed
+    assert 16 <= r.visits.sum() < 1_000 and len(calls) < 100
+
+
 def test_bad_evaluator_and_terminal_state(ttt):
     m = MCTS(ttt, MCTSOptions(sims=10), evaluator=lambda s: (np.ones((len(s), 3)), np.zeros(len(s))))
     with pytest.raises(VarenaError, match="expected"):
